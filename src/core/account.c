@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdbool.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+
+#include "base/compiler.h"
+#include "core/account.h"
+
+static uint64_t locked_pages[2];
+
+int sio_capable(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+		.pid = 0,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { { 0 } };
+
+	if (cap < 0 || cap >= 32 * _LINUX_CAPABILITY_U32S_3)
+		return 0;
+	if (syscall(SYS_capget, &hdr, data))
+		return 0;
+	return !!(data[cap / 32].effective & (1u << (cap % 32)));
+}
+
+static uint64_t limit_pages(void)
+{
+	struct rlimit rl;
+	long page_size = sysconf(_SC_PAGESIZE);
+
+	if (sio_capable(CAP_IPC_LOCK))
+		return UINT64_MAX;
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return UINT64_MAX;
+	return (uint64_t)rl.rlim_cur / (uint64_t)page_size;
+}
+
+int sio_account_charge(enum sio_account_mode mode, uint64_t npages)
+{
+	uint64_t *counter = &locked_pages[mode == SIO_ACCOUNT_MM];
+	uint64_t limit = limit_pages();
+	uint64_t cur = __atomic_load_n(counter, __ATOMIC_RELAXED);
+	uint64_t new;
+
+	do {
+		if (check_add_overflow(cur, npages, &new) || new > limit)
+			return -ENOMEM;
+	} while (!__atomic_compare_exchange_n(counter, &cur, new, false, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return 0;
+}
+
+void sio_account_uncharge(enum sio_account_mode mode, uint64_t npages)
+{
+	__atomic_fetch_sub(&locked_pages[mode == SIO_ACCOUNT_MM], npages, __ATOMIC_RELAXED);
+}
+
+uint64_t sio_account_locked(enum sio_account_mode mode)
+{
+	return __atomic_load_n(&locked_pages[mode == SIO_ACCOUNT_MM], __ATOMIC_RELAXED);
+}

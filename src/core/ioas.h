@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IOAS: an IO address space object, the user-visible owner of an IO page
+ * table. Domains and accesses attach to it in later layers.
+ */
+#ifndef SIO_CORE_IOAS_H
+#define SIO_CORE_IOAS_H
+
+#include "core/ctx.h"
+#include "core/iopt.h"
+#include "core/object.h"
+
+struct sio_ioas {
+	struct sio_object obj;
+	struct sio_iopt iopt;
+};
+
+/* Allocate an empty IOAS; not yet visible (finalize or abort it). */
+int sio_ioas_alloc(struct sio_ctx *ctx, struct sio_ioas **out);
+
+/* Look up an IOAS with a short-term reference; NULL means -ENOENT. */
+struct sio_ioas *sio_ioas_get(struct sio_ctx *ctx, uint32_t id);
+
+static inline void sio_ioas_put(struct sio_ioas *ioas)
+{
+	sio_object_put(&ioas->obj);
+}
+
+/* Call @fn on every live IOAS of @ctx until it returns non-zero; returns that. */
+int sio_ctx_for_each_ioas(struct sio_ctx *ctx, int (*fn)(struct sio_ioas *ioas, void *arg),
+			  void *arg);
+
+#endif /* SIO_CORE_IOAS_H */

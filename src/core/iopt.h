@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The IO page table of an IOAS: which IOVA ranges map which pages, which
+ * ranges are reserved, which are allowed for automatic allocation, and the
+ * IOVA alignment every mapping must respect.
+ *
+ * Locking, outermost first: domains_lock (rwlock; write while a domain or an
+ * access is added or removed, read while areas are filled into domains) →
+ * iova_lock (rwlock over the three trees, the alignment and the large-page
+ * flag) → pages->lock. An area whose @pages is NULL is being inserted or
+ * removed; only the thread doing that touches it, and unmap of it gives EBUSY.
+ */
+#ifndef SIO_CORE_IOPT_H
+#define SIO_CORE_IOPT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/itree.h"
+#include "core/account.h"
+#include "core/pages.h"
+
+enum sio_prot {
+	SIO_PROT_READ = 1 << 0,
+	SIO_PROT_WRITE = 1 << 1,
+	SIO_PROT_CACHE = 1 << 2,
+};
+
+struct sio_iopt {
+	pthread_rwlock_t domains_lock;
+	pthread_rwlock_t iova_lock;
+	struct sio_itree area_itree;
+	struct sio_itree reserved_itree;
+	struct sio_itree allowed_itree;
+	uint64_t iova_alignment;
+	bool disable_large_pages;
+};
+
+struct sio_area {
+	struct sio_itree_node node;	/* IOVA range, inclusive */
+	struct sio_iopt *iopt;
+	struct sio_pages *pages;	/* NULL while inserted but not complete */
+	uint64_t first_index;		/* page indexes of @pages this area maps */
+	uint64_t last_index;
+	uint64_t page_offset;		/* offset of node.start inside page first_index */
+	int prot;			/* enum sio_prot */
+	unsigned int num_accesses;
+	unsigned int num_locks;
+};
+
+struct sio_reserved {
+	struct sio_itree_node node;
+	const void *owner;		/* NULL: the test op ADD_RESERVED */
+};
+
+struct sio_allowed {
+	struct sio_itree_node node;
+};
+
+/* One contiguous piece of pages to place in an IOAS (a MAP, or part of a COPY). */
+struct sio_iopt_piece {
+	struct sio_pages *pages;	/* a reference, moved into the area on success */
+	uint64_t start_byte;		/* byte offset in @pages */
+	uint64_t length;
+	struct sio_area *area;
+};
+
+struct sio_iopt_pieces {
+	struct sio_iopt_piece *v;
+	size_t n;
+	size_t cap;
+};
+
+void sio_iopt_init(struct sio_iopt *iopt);
+/* Frees allowed and test-reserved ranges; every area must already be gone. */
+void sio_iopt_fini(struct sio_iopt *iopt);
+
+/*
+ * Map user memory / a file at *iova (fixed) or at an automatically chosen IOVA
+ * (@alloc_iova, result in *iova). Errors as IOMMU_IOAS_MAP / MAP_FILE after
+ * their argument checks: -EINVAL, -EOVERFLOW, -EEXIST, -ENOSPC, -EPERM,
+ * -EBADF, -ENOMEM, -EFAULT.
+ */
+int sio_iopt_map_user(struct sio_iopt *iopt, enum sio_account_mode mode, uint64_t *iova,
+		      uint64_t uva, uint64_t length, int prot, bool alloc_iova);
+int sio_iopt_map_file(struct sio_iopt *iopt, enum sio_account_mode mode, uint64_t *iova,
+		      int fd, uint64_t start, uint64_t length, int prot, bool alloc_iova);
+
+/*
+ * Collect the pages behind [iova, iova + length) (IOAS_COPY source): the range
+ * must be covered by contiguous areas. Return: 0, -EINVAL (length 0),
+ * -EOVERFLOW, -ENOENT (hole), -ENOMEM. Free with sio_iopt_pieces_free().
+ */
+int sio_iopt_get_pages(struct sio_iopt *iopt, uint64_t iova, uint64_t length,
+		       struct sio_iopt_pieces *pieces);
+int sio_iopt_map_pieces(struct sio_iopt *iopt, struct sio_iopt_pieces *pieces,
+			uint64_t length, uint64_t *iova, int prot, bool alloc_iova);
+void sio_iopt_pieces_free(struct sio_iopt_pieces *pieces);
+
+/*
+ * Remove every area inside [iova, iova + length). *unmapped receives the bytes
+ * removed, also on error. Return: 0 (also when nothing was mapped), -EINVAL
+ * (length 0), -EOVERFLOW, -ENOENT (an area crosses the range edge), -EBUSY.
+ */
+int sio_iopt_unmap(struct sio_iopt *iopt, uint64_t iova, uint64_t length, uint64_t *unmapped);
+int sio_iopt_unmap_all(struct sio_iopt *iopt, uint64_t *unmapped);
+
+/*
+ * Replace the allowed ranges by the nodes of @allowed (struct sio_allowed).
+ * On success @allowed receives the old nodes; on -EADDRINUSE (a new range
+ * intersects a reserved one) it keeps the new ones. The caller frees them.
+ */
+int sio_iopt_set_allowed(struct sio_iopt *iopt, struct sio_itree *allowed);
+void sio_iopt_free_allowed(struct sio_itree *allowed);
+
+/* Reserve [start, last] for @owner. Return: 0, -EADDRINUSE, -ENOMEM. */
+int sio_iopt_reserve(struct sio_iopt *iopt, uint64_t start, uint64_t last, const void *owner);
+void sio_iopt_remove_reserved(struct sio_iopt *iopt, const void *owner);
+
+/*
+ * Call @fn for every hole of the reserved ranges over [0, ULONG_MAX], in
+ * order, under the IOVA lock; stop at the first non-zero return and return
+ * it. *alignment receives the IOAS alignment.
+ */
+int sio_iopt_for_each_usable(struct sio_iopt *iopt,
+			     int (*fn)(void *arg, uint64_t start, uint64_t last), void *arg,
+			     uint64_t *alignment);
+
+/* IOMMU_OPTION_HUGE_PAGES. Return: 0, -EINVAL, -EADDRINUSE. */
+int sio_iopt_set_large_pages(struct sio_iopt *iopt, bool enable);
+bool sio_iopt_large_pages(struct sio_iopt *iopt);
+
+/* Whether any area maps user VA (rather than a file). */
+bool sio_iopt_has_user_areas(struct sio_iopt *iopt);
+
+#endif /* SIO_CORE_IOPT_H */

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Emulated files: what an fd of an emulated node refers to, the analogue of
+ * a kernel open file description. Every emulated fd is backed by a real
+ * memfd that softiommu owns, so the kernel tracks the fd itself (numbers,
+ * CLOEXEC, poll, fork inheritance); softiommu maps fd numbers to files.
+ *
+ * Lifetime: @refs counts fd-table entries plus calls in flight. The file is
+ * released (ops->release) when the last reference goes, which for the fds
+ * means when the last fd of the file is closed.
+ *
+ * Process model: a file belongs to the process image that created it
+ * (@epoch). In a forked child, or in a process that received the fd, it is
+ * "foreign": every operation but close fails with EXDEV and release never
+ * runs there (docs/process-model.md).
+ */
+#ifndef SIO_UAPI_FILE_H
+#define SIO_UAPI_FILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct sio_file;
+
+struct sio_file_ops {
+	const char *name;	/* memfd name, also how foreign fds are recognised */
+	mode_t mode;		/* S_IFCHR | permissions, as stat reports */
+	dev_t rdev;
+	/* Return >= 0 or a negative errno. NULL read/write: -EINVAL. */
+	long (*ioctl)(struct sio_file *file, unsigned int cmd, uint64_t arg);
+	ssize_t (*read)(struct sio_file *file, void *buf, size_t count);
+	ssize_t (*write)(struct sio_file *file, const void *buf, size_t count);
+	/* Return the mapping or NULL with *err; NULL op: -ENODEV. */
+	void *(*mmap)(struct sio_file *file, void *addr, size_t length, int prot, int flags,
+		      off_t offset, int *err);
+	void (*release)(struct sio_file *file);
+};
+
+struct sio_file {
+	int refs;
+	const struct sio_file_ops *ops;
+	void *priv;
+	uint64_t epoch;
+	bool path_only;		/* opened with O_PATH */
+	bool foreign;		/* recognised from another process: never ours to release */
+	dev_t memfd_dev;	/* identity of the backing memfd */
+	ino_t memfd_ino;
+};
+
+/*
+ * Create a file and its backing memfd, and enter it in the fd table.
+ * @open_flags: O_CLOEXEC is applied to the fd. Return: the fd, or -errno.
+ * On failure ops->release is not called; the caller frees @priv.
+ */
+int sio_file_install(const struct sio_file_ops *ops, void *priv, int open_flags);
+
+/*
+ * Take a reference on the file of @fd for one call. Return 0 and *out, or
+ * -EBADF (not emulated), -EXDEV (foreign). Drop it with sio_file_put().
+ */
+int sio_file_get(int fd, struct sio_file **out);
+/* As sio_file_get(), but foreign files are returned too (for stat). */
+int sio_file_get_any(int fd, struct sio_file **out);
+void sio_file_put(struct sio_file *file);
+
+/* fd table operations behind the C API (see softiommu.h). */
+bool sio_fdt_is_emulated(int fd);
+int sio_fdt_next(int from);
+int sio_fdt_close(int fd);
+int sio_fdt_forget(int fd);
+int sio_fdt_dup(int oldfd, int newfd, int flags, int fcntl_cmd);
+int sio_fdt_adopt(int fd);
+
+/* Current process epoch: bumped in every forked child. */
+uint64_t sio_process_epoch(void);
+
+#endif /* SIO_UAPI_FILE_H */

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IOMMU_TEST_CMD, the kernel's selftest interface (CONFIG_IOMMUFD_TEST),
+ * reachable when the context was opened with SIO_CTX_SELFTEST. Ops this
+ * build does not implement answer EOPNOTSUPP, as the kernel does for an
+ * unknown op.
+ */
+#include <errno.h>
+
+#include <softiommu/uapi/iommufd_test.h>
+
+#include "core/ioas.h"
+#include "uapi/ucmd.h"
+
+/* The kernel's pin batch limit; it changes no user-visible result. */
+static unsigned int test_memory_limit = 65536;
+
+static int test_add_reserved(struct sio_ucmd *ucmd, uint32_t ioas_id, uint64_t start,
+			     uint64_t length)
+{
+	uint64_t last = start + length - 1;
+	struct sio_ioas *ioas;
+	int rc;
+
+	ioas = sio_ioas_get(ucmd->ctx, ioas_id);
+	if (!ioas)
+		return -ENOENT;
+	/*
+	 * Linux computes the last address with wrap-around and inserts
+	 * whatever results; an inverted range would corrupt the interval
+	 * tree, so softiommu refuses it.
+	 */
+	if (last < start)
+		rc = -EINVAL;
+	else
+		rc = sio_iopt_reserve(&ioas->iopt, start, last, NULL);
+	sio_ioas_put(ioas);
+	return rc;
+}
+
+int sio_ioctl_test_cmd(struct sio_ucmd *ucmd)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+
+	switch (cmd->op) {
+	case IOMMU_TEST_OP_ADD_RESERVED:
+		return test_add_reserved(ucmd, cmd->id, cmd->add_reserved.start,
+					 cmd->add_reserved.length);
+	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
+		if (cmd->memory_limit.limit < 12)
+			return -EINVAL;
+		__atomic_store_n(&test_memory_limit, cmd->memory_limit.limit, __ATOMIC_RELAXED);
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* /dev/iommu: every open creates an independent iommufd context. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "core/ctx.h"
+#include "uapi/nodes.h"
+#include "uapi/ucmd.h"
+
+static long iommu_ioctl(struct sio_file *file, unsigned int cmd, uint64_t arg)
+{
+	return sio_iommufd_ioctl(file->priv, cmd, arg);
+}
+
+/*
+ * Only regions registered by objects can be mapped (vIOMMU MMIO pages);
+ * none exist yet, so after the VMA checks every offset is ENXIO.
+ */
+static void *iommu_mmap(struct sio_file *file, void *addr, size_t length, int prot, int flags,
+			off_t offset, int *err)
+{
+	int type = flags & MAP_TYPE;
+
+	if (type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
+		*err = -EINVAL;
+	else if (prot & PROT_EXEC)
+		*err = -EPERM;
+	else
+		*err = -ENXIO;
+	return NULL;
+}
+
+static void iommu_release(struct sio_file *file)
+{
+	sio_ctx_destroy(file->priv);
+}
+
+const struct sio_file_ops sio_iommu_file_ops = {
+	.name = "softiommu:iommu",
+	.mode = S_IFCHR | 0660,
+	/* A misc device; the minor of /dev/iommu is dynamic in Linux. */
+	.rdev = SIO_MKDEV(10, 123),
+	.ioctl = iommu_ioctl,
+	.mmap = iommu_mmap,
+	.release = iommu_release,
+};
+
+static unsigned int ctx_flags(void)
+{
+	const char *s = getenv("SOFTIOMMU_SELFTEST");
+
+	/* The selftest interface is on unless SOFTIOMMU_SELFTEST=0. */
+	if (s && !strcmp(s, "0"))
+		return 0;
+	return SIO_CTX_SELFTEST;
+}
+
+int sio_iommu_node_open(const struct sio_node *node, int flags)
+{
+	struct sio_ctx *ctx = sio_ctx_create(ctx_flags());
+	int fd;
+
+	if (!ctx)
+		return -ENOMEM;
+	fd = sio_file_install(node->ops, ctx, flags);
+	if (fd < 0)
+		sio_ctx_destroy(ctx);
+	return fd;
+}
