@@ -22,6 +22,7 @@
  * the mask the kernel would have given it. SA_RESTART: our handler never
  * wants to interrupt system calls.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -125,6 +126,35 @@ static inline void sio_cpu_relax(void)
 #endif
 }
 
+typedef int (*sio_sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+
+/*
+ * libc's own sigaction(). An LD_PRELOAD front end interposes sigaction() to
+ * route the program's calls to sio_sigaction(); softiommu's calls must reach
+ * the kernel instead, or they would re-enter it. Resolved before the handler
+ * is first installed, so the handler itself never calls dlsym().
+ */
+static sio_sigaction_fn sio_ua_real_sigaction_fn;
+
+static void sio_ua_resolve_sigaction(void)
+{
+	sio_sigaction_fn fn;
+
+	if (__atomic_load_n(&sio_ua_real_sigaction_fn, __ATOMIC_ACQUIRE))
+		return;
+	fn = (sio_sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+	if (!fn)
+		fn = sigaction;
+	__atomic_store_n(&sio_ua_real_sigaction_fn, fn, __ATOMIC_RELEASE);
+}
+
+static int sio_ua_real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	sio_sigaction_fn fn = __atomic_load_n(&sio_ua_real_sigaction_fn, __ATOMIC_ACQUIRE);
+
+	return (fn ? fn : sigaction)(sig, act, old);
+}
+
 static inline int sio_ua_prog_idx(int sig)
 {
 	return sig == SIGSEGV ? 0 : 1;
@@ -204,7 +234,7 @@ static void sio_ua_chain(int sig, siginfo_t *info, ucontext_t *uc)
 		memset(&dfl, 0, sizeof(dfl));
 		dfl.sa_handler = SIG_DFL;
 		sigemptyset(&dfl.sa_mask);
-		sigaction(sig, &dfl, NULL);
+		sio_ua_real_sigaction(sig, &dfl, NULL);
 		__atomic_store_n(&sio_ua_handler_on, false, __ATOMIC_RELEASE);
 		if (sent)
 			raise(sig);
@@ -278,7 +308,7 @@ static bool sio_ua_install(void)
 	memset(&cur, 0, sizeof(cur));
 
 	for (i = 0; i < 2; i++) {
-		if (sigaction(sigs[i], NULL, &old[i]))
+		if (sio_ua_real_sigaction(sigs[i], NULL, &old[i]))
 			goto fail;
 		if (sio_ua_is_ours(&old[i]))
 			continue;
@@ -288,7 +318,7 @@ static bool sio_ua_install(void)
 		 * handler we replace.
 		 */
 		sio_ua_prog_xchg(sigs[i], &old[i], NULL, false);
-		if (sigaction(sigs[i], &sa, &cur))
+		if (sio_ua_real_sigaction(sigs[i], &sa, &cur))
 			goto fail;
 		replaced[i] = true;
 		if (!sio_ua_is_ours(&cur)) {
@@ -301,7 +331,7 @@ static bool sio_ua_install(void)
 		 * itself (ASan with allow_user_segv_handler=0) may report
 		 * success without installing anything.
 		 */
-		if (sigaction(sigs[i], NULL, &cur) || !sio_ua_is_ours(&cur))
+		if (sio_ua_real_sigaction(sigs[i], NULL, &cur) || !sio_ua_is_ours(&cur))
 			goto fail;
 	}
 	__atomic_store_n(&sio_ua_handler_on, true, __ATOMIC_RELEASE);
@@ -310,7 +340,7 @@ static bool sio_ua_install(void)
 fail:
 	for (i = 0; i < 2; i++)
 		if (replaced[i])
-			sigaction(sigs[i], &old[i], NULL);
+			sio_ua_real_sigaction(sigs[i], &old[i], NULL);
 	__atomic_store_n(&sio_ua_handler_on, false, __ATOMIC_RELEASE);
 	return false;
 }
@@ -319,6 +349,7 @@ static int sio_ua_try_fixup_mode(void)
 {
 	bool ok;
 
+	sio_ua_resolve_sigaction();
 	pthread_mutex_lock(&sio_ua_install_lock);
 	ok = sio_ua_install();
 	pthread_mutex_unlock(&sio_ua_install_lock);
@@ -655,6 +686,22 @@ int sio_safe_memcpy(void *dst, const void *src, size_t len)
 	if (!ret)
 		sio_ua_unpoison(dst, len);
 	return ret;
+}
+
+void sio_uaccess_reassert(void)
+{
+#if SIO_UACCESS_ASM
+	struct sigaction cur;
+
+	if (sio_ua_get_mode() != SIO_UA_FIXUP)
+		return;
+	if (!sio_ua_real_sigaction(SIGSEGV, NULL, &cur) && sio_ua_is_ours(&cur) &&
+	    !sio_ua_real_sigaction(SIGBUS, NULL, &cur) && sio_ua_is_ours(&cur))
+		return;
+	/* Someone replaced it behind our back: go in front again, chaining them. */
+	if (sio_ua_try_fixup_mode() != SIO_UA_FIXUP)
+		__atomic_store_n(&sio_ua_mode, SIO_UA_SYSCALL, __ATOMIC_RELEASE);
+#endif
 }
 
 const char *sio_uaccess_mode_name(void)

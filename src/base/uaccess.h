@@ -76,6 +76,16 @@ int sio_user_is_zero(uint64_t uptr, size_t len, bool *is_zero);
 /* Either side may be bad memory (used for device DMA into process memory). */
 int sio_safe_memcpy(void *dst, const void *src, size_t len);
 
+/*
+ * Make sure the fault handler is still installed, and go back in front of a
+ * handler the program installed without sio_sigaction() (with signal(2) or
+ * sigaction(2) directly, which only the C API can meet: the preload routes
+ * those calls to sio_sigaction()). Costs two system calls, so the C API
+ * calls it on open and close, not per ioctl. If the handler cannot be
+ * reinstalled, the syscall mode takes over.
+ */
+void sio_uaccess_reassert(void);
+
 /* "fixup" or "syscall": the implementation in use. */
 const char *sio_uaccess_mode_name(void);
 

@@ -35,6 +35,27 @@ struct registry_entry {
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct registry_entry registry = { NULL, &registry, &registry };
 
+static void registry_prepare(void)
+{
+	pthread_mutex_lock(&registry_lock);
+}
+
+static void registry_parent(void)
+{
+	pthread_mutex_unlock(&registry_lock);
+}
+
+/* A forked child is single-threaded: it starts from a fresh, unlocked mutex. */
+static void registry_child(void)
+{
+	registry_lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+}
+
+__attribute__((constructor)) static void registry_init(void)
+{
+	pthread_atfork(registry_prepare, registry_parent, registry_child);
+}
+
 struct sio_pages_priv {
 	struct sio_pages pages;
 	struct registry_entry reg;

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include "base/compiler.h"
@@ -151,6 +152,8 @@ int __fcntl_time64(int fd, int cmd, ...);
 	X(signal, sighandler_t, (int, sighandler_t)) \
 	X(sysv_signal, sighandler_t, (int, sighandler_t)) \
 	X(bsd_signal, sighandler_t, (int, sighandler_t)) \
+	X(recvmsg, ssize_t, (int, struct msghdr *, int)) \
+	X(recvmmsg, int, (int, struct mmsghdr *, unsigned int, int, struct timespec *)) \
 	SIO_REAL_STATX(X) \
 	SIO_REAL_TIME64(X)
 

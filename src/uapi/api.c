@@ -113,6 +113,7 @@ SIO_EXPORT int sio_open(const char *path, int flags)
 	const struct sio_node *node;
 	int err, fd;
 
+	sio_uaccess_reassert();
 	node = node_of(path, &err);
 	if (!node)
 		return set_errno(err);
@@ -227,14 +228,17 @@ SIO_EXPORT int sio_munmap(void *addr, size_t length)
 
 SIO_EXPORT int sio_close(int fd)
 {
-	int rc = sio_fdt_close(fd);
+	int rc;
+
+	sio_uaccess_reassert();
+	rc = sio_fdt_close(fd);
 
 	return rc ? set_errno(rc) : 0;
 }
 
 SIO_EXPORT int sio_dup(int oldfd)
 {
-	int rc = sio_fdt_dup(oldfd, 0, 0, F_DUPFD);
+	int rc = sio_fdt_dup(oldfd, 0, 0, true, F_DUPFD);
 
 	return rc < 0 ? set_errno(rc) : rc;
 }
@@ -245,7 +249,7 @@ SIO_EXPORT int sio_dup3(int oldfd, int newfd, int flags)
 
 	if (oldfd == newfd)
 		return set_errno(-EINVAL);
-	rc = sio_fdt_dup(oldfd, newfd, flags, 0);
+	rc = sio_fdt_dup(oldfd, newfd, flags, false, 0);
 	return rc < 0 ? set_errno(rc) : rc;
 }
 
@@ -255,7 +259,7 @@ SIO_EXPORT int sio_fcntl_dupfd(int oldfd, int cmd, int minfd)
 
 	if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC)
 		return set_errno(-EINVAL);
-	rc = sio_fdt_dup(oldfd, minfd, 0, cmd);
+	rc = sio_fdt_dup(oldfd, minfd, 0, true, cmd);
 	return rc < 0 ? set_errno(rc) : rc;
 }
 

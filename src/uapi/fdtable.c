@@ -267,10 +267,10 @@ int sio_fdt_close(int fd)
 }
 
 /*
- * Duplicate @oldfd: fcntl_cmd F_DUPFD/F_DUPFD_CLOEXEC with @newfd as the
- * minimum, or (fcntl_cmd 0) dup3 onto @newfd with @flags.
+ * Duplicate @oldfd: with @use_fcntl, fcntl(@fcntl_cmd) (F_DUPFD or
+ * F_DUPFD_CLOEXEC) with @newfd as the minimum; else dup3 onto @newfd.
  */
-int sio_fdt_dup(int oldfd, int newfd, int flags, int fcntl_cmd)
+int sio_fdt_dup(int oldfd, int newfd, int flags, bool use_fcntl, int fcntl_cmd)
 {
 	struct sio_file *file, *replaced = NULL, **slot;
 	int fd, rc;
@@ -281,7 +281,7 @@ int sio_fdt_dup(int oldfd, int newfd, int flags, int fcntl_cmd)
 		rc = -EBADF;
 		goto out_unlock;
 	}
-	if (fcntl_cmd)
+	if (use_fcntl)
 		fd = sio_sys_fcntl(oldfd, fcntl_cmd, newfd);
 	else
 		fd = sio_sys_dup3(oldfd, newfd, flags);
@@ -399,10 +399,15 @@ static void atfork_parent(void)
 	pthread_rwlock_unlock(&fdt_lock);
 }
 
+/*
+ * glibc's rwlock records the writer's thread ID, which the child does not
+ * share, so the child starts from a fresh lock instead of unlocking. It is
+ * the only thread there, and prepare guaranteed no slot was mid-update.
+ */
 static void atfork_child(void)
 {
 	__atomic_add_fetch(&process_epoch, 1, __ATOMIC_RELAXED);
-	pthread_rwlock_unlock(&fdt_lock);
+	fdt_lock = (pthread_rwlock_t)PTHREAD_RWLOCK_INITIALIZER;
 }
 
 /*

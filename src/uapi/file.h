@@ -69,7 +69,7 @@ bool sio_fdt_is_emulated(int fd);
 int sio_fdt_next(int from);
 int sio_fdt_close(int fd);
 int sio_fdt_forget(int fd);
-int sio_fdt_dup(int oldfd, int newfd, int flags, int fcntl_cmd);
+int sio_fdt_dup(int oldfd, int newfd, int flags, bool use_fcntl, int fcntl_cmd);
 int sio_fdt_adopt(int fd);
 
 /* Current process epoch: bumped in every forked child. */

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <softiommu/uapi/iommufd.h>
@@ -32,6 +33,22 @@ static inline int iommufd_open(void)
 static inline int sys_page_size(void)
 {
 	return (int)sysconf(_SC_PAGESIZE);
+}
+
+/* Whether CAP_SYS_RESOURCE is in the effective set (IOMMU_OPTION_RLIMIT_MODE SET). */
+static inline int have_cap_sys_resource(void)
+{
+	struct {
+		uint32_t version;
+		int pid;
+	} hdr = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+	struct {
+		uint32_t effective, permitted, inheritable;
+	} data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 0;
+	return !!(data[0].effective & (1u << 24 /* CAP_SYS_RESOURCE */));
 }
 
 static inline int iommu_destroy(int fd, uint32_t id)

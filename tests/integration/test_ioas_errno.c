@@ -11,7 +11,9 @@
  * VAs that are not backed by memory must work, and several tests use such
  * made-up addresses to control the alignment of user_va exactly.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -328,7 +331,7 @@ TEST(dispatch_struct_sizes)
 	for (i = 0; i < sizeof(cmd_sizes) / sizeof(cmd_sizes[0]); i++) {
 		const struct cmd_size *c = &cmd_sizes[i];
 		uint8_t buf[128];
-		uint32_t sz;
+		uint32_t sz = 0;
 
 		fprintf(stderr, "# %s\n", c->name);
 		/* §2.2 step 4: size < min → EINVAL (before any handler check). */
@@ -367,7 +370,7 @@ TEST(dispatch_zero_tail_and_short)
 {
 	uint8_t buf[64];
 	struct iommu_test_cmd tc;
-	uint32_t ioas, n;
+	uint32_t ioas = 0, n = 0;
 	struct iommu_iova_range r[4];
 	int fd = open_with_ioas(&ioas);
 
@@ -404,7 +407,7 @@ TEST(dispatch_zero_tail_and_short)
 
 TEST(destroy_errors)
 {
-	uint32_t a, b, c, d;
+	uint32_t a = 0, b = 0, c = 0, d = 0;
 	int fd = open_fd();
 
 	REQUIRE(fd >= 0);
@@ -451,8 +454,8 @@ TEST(ioas_alloc_flags)
 {
 	struct iommu_ioas_alloc cmd = { .size = sizeof(cmd) };
 	struct iommu_iova_range r[2];
-	uint32_t id, n;
-	uint64_t align, v;
+	uint32_t id = 0, n = 0;
+	uint64_t align = 0, v = 0;
 	int fd = open_fd();
 
 	REQUIRE(fd >= 0);
@@ -483,7 +486,7 @@ TEST(allow_iovas_order)
 {
 	struct iommu_iova_range good = { 0x100000, 0x1fffff }, bad = { 0x2000, 0x2000 };
 	char *g = guarded_pages(PROT_READ | PROT_WRITE);
-	uint32_t ioas;
+	uint32_t ioas = 0;
 	int fd = open_with_ioas(&ioas);
 
 	REQUIRE(fd >= 0 && g);
@@ -522,7 +525,7 @@ TEST(allow_iovas_order)
 TEST(allow_iovas_einval)
 {
 	struct iommu_iova_range r[3];
-	uint32_t ioas;
+	uint32_t ioas = 0;
 	int fd = open_with_ioas(&ioas);
 
 	REQUIRE(fd >= 0);
@@ -568,8 +571,8 @@ TEST(allow_iovas_einval)
 TEST(allow_iovas_addrinuse_keeps_old_list)
 {
 	struct iommu_iova_range a = { 0x100000, 0x1fffff }, r[2];
-	uint64_t iova;
-	uint32_t ioas;
+	uint64_t iova = 0;
+	uint32_t ioas = 0;
 	int fd = open_with_ioas(&ioas);
 
 	REQUIRE(fd >= 0);
@@ -605,7 +608,7 @@ TEST(allow_iovas_clear_and_areas)
 {
 	struct iommu_iova_range a = { 0x100000, 0x1fffff };
 	uint64_t iova = 0x10000000;
-	uint32_t ioas;
+	uint32_t ioas = 0;
 	int fd = open_with_ioas(&ioas);
 
 	REQUIRE(fd >= 0);
@@ -629,7 +632,7 @@ TEST(allow_iovas_clear_and_areas)
 TEST(copy_order)
 {
 	uint64_t iova = 0x100000, big = 0x400000;
-	uint32_t src, dst;
+	uint32_t src = 0, dst = 0;
 	const uint32_t R = IOMMU_IOAS_MAP_READABLE;
 	int fd = open_with_ioas(&src);
 
@@ -674,8 +677,8 @@ TEST(copy_order)
 TEST(copy_basic)
 {
 	struct iommu_ioas_copy cmd;
-	uint64_t iova = 0x100000, dst_iova, fixed;
-	uint32_t src, dst;
+	uint64_t iova = 0x100000, dst_iova = 0, fixed = 0;
+	uint32_t src = 0, dst = 0;
 	int fd = open_with_ioas(&src);
 
 	REQUIRE(fd >= 0);
@@ -745,8 +748,8 @@ TEST(copy_basic)
 
 TEST(copy_sweep)
 {
-	uint64_t iova = 0x200000, off, dst_iova;
-	uint32_t src, dst;
+	uint64_t iova = 0x200000, off = 0, dst_iova = 0;
+	uint32_t src = 0, dst = 0;
 	unsigned int bad = 0;
 	int fd = open_with_ioas(&src);
 
@@ -771,8 +774,8 @@ TEST(copy_sweep)
 
 TEST(copy_eperm_readonly_source)
 {
-	uint64_t iova = 0x100000, fixed;
-	uint32_t src, dst;
+	uint64_t iova = 0x100000, fixed = 0;
+	uint32_t src = 0, dst = 0;
 	const uint32_t R = IOMMU_IOAS_MAP_READABLE, W = IOMMU_IOAS_MAP_WRITEABLE;
 	int fd = open_with_ioas(&src);
 
@@ -803,8 +806,8 @@ TEST(copy_eperm_readonly_source)
 
 TEST(copy_placement_errors)
 {
-	uint64_t iova = 0x100000, fixed, v;
-	uint32_t src, dst;
+	uint64_t iova = 0x100000, fixed = 0, v = 0;
+	uint32_t src = 0, dst = 0;
 	int fd = open_with_ioas(&src);
 
 	REQUIRE(fd >= 0);
@@ -840,7 +843,7 @@ TEST(iova_ranges_errors)
 	struct iommu_ioas_iova_ranges cmd;
 	struct iommu_iova_range r[2];
 	char *g = guarded_pages(PROT_READ | PROT_WRITE);
-	uint32_t ioas;
+	uint32_t ioas = 0;
 	int fd = open_with_ioas(&ioas);
 
 	REQUIRE(fd >= 0 && g);
@@ -891,8 +894,8 @@ TEST(iova_ranges_emsgsize_and_holes)
 {
 	struct iommu_ioas_iova_ranges cmd;
 	struct iommu_iova_range r[4], allow = { 0x1000000, 0x1ffffff };
-	uint32_t ioas, n;
-	uint64_t align;
+	uint32_t ioas = 0, n = 0;
+	uint64_t align = 0;
 	unsigned int i;
 	int fd = open_with_ioas(&ioas);
 
@@ -983,8 +986,8 @@ TEST(iova_ranges_emsgsize_and_holes)
 TEST(iova_ranges_all_reserved)
 {
 	struct iommu_iova_range r[2];
-	uint32_t ioas, n;
-	uint64_t align;
+	uint32_t ioas = 0, n = 0;
+	uint64_t align = 0;
 	int fd = open_with_ioas(&ioas);
 
 	REQUIRE(fd >= 0);
@@ -1006,7 +1009,7 @@ TEST(iova_ranges_all_reserved)
 
 TEST(map_order)
 {
-	uint32_t ioas;
+	uint32_t ioas = 0;
 	const uint32_t R = IOMMU_IOAS_MAP_READABLE, F = IOMMU_IOAS_MAP_FIXED_IOVA;
 	int fd = open_with_ioas(&ioas);
 
@@ -1034,7 +1037,7 @@ TEST(map_order)
 	/* 5. length 0 → EINVAL; length > SIZE_MAX - PAGE_SIZE → EINVAL; VA overflow. */
 	CHECK_ERR(raw_map(fd, R, ioas, 0, FAKE_VA, 0, 0), EINVAL);
 	CHECK_ERR(raw_map(fd, R | F, ioas, 0, FAKE_VA, 0, 0x1000), EINVAL);
-	CHECK_ERR(raw_map(fd, R, ioas, 0, 0x100000, U64MAX - 1, 0), EINVAL);
+	CHECK_ERR(raw_map(fd, R, ioas, 0, 1, U64MAX - 1, 0), EINVAL);
 	CHECK_ERR(raw_map(fd, R, ioas, 0, 0, U64MAX - PAGE + 1, 0), EINVAL);
 	CHECK_ERR(raw_map(fd, R, ioas, 0, 0xfffffffffffff000ULL, 0x1000, 0), EOVERFLOW);
 	CHECK_ERR(raw_map(fd, R, ioas, 0, U64MAX, 1, 0), EOVERFLOW);
@@ -1050,8 +1053,8 @@ TEST(map_order)
 
 TEST(map_fixed_placement)
 {
-	uint64_t iova, v;
-	uint32_t ioas;
+	uint64_t iova = 0, v = 0;
+	uint32_t ioas = 0;
 	const uint32_t RF = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA;
 	int fd = open_with_ioas(&ioas);
 
@@ -1097,7 +1100,7 @@ TEST(map_fixed_placement)
 	CHECK_ERR(ioas_map_va(fd, ioas, FAKE_VA, 0x10, &iova, RF), EEXIST);
 	iova = 0x501000;
 	CHECK_OK(ioas_map_va(fd, ioas, FAKE_VA, 0x10, &iova, RF));
-	iova = 0x4fffff + 1 - 0x1000 + 0x1000;	/* 0x500000 spanning two areas */
+	iova = 0x500000;	/* spanning two areas */
 	CHECK_ERR(ioas_map_va(fd, ioas, FAKE_VA, 0x2000, &iova, RF), EEXIST);
 	/* Reserved is checked before areas (§4.6 step 6 order). */
 	iova = 0x3ff000;
@@ -1105,14 +1108,13 @@ TEST(map_fixed_placement)
 	/* EOVERFLOW of iova + length - 1 comes before reserved. */
 	REQUIRE_OK(add_reserved(fd, ioas, 0xffffffffff000000ULL, 0xfff000));
 	iova = 0xffffffffff000000ULL;
-	CHECK_ERR(ioas_map_va(fd, ioas, FAKE_VA, U64MAX - 0x1000, &iova, RF), EINVAL);
+	CHECK_ERR(ioas_map_va(fd, ioas, FAKE_VA, PAGE, &iova, RF), EINVAL);
 	iova = 0xfffffffffff00000ULL;
 	CHECK_ERR(ioas_map_va(fd, ioas, FAKE_VA, 0x200000, &iova, RF), EOVERFLOW);
 
 	/* HUGE_PAGES=0: alignment PAGE_SIZE; misaligned iova checked before overflow. */
-	REQUIRE_OK(option_set(fd, IOMMU_OPTION_HUGE_PAGES, ioas, 1));
 	{
-		uint32_t a2;
+		uint32_t a2 = 0;
 
 		REQUIRE_OK(ioas_alloc(fd, &a2));
 		REQUIRE_OK(option_set(fd, IOMMU_OPTION_HUGE_PAGES, a2, 0));
@@ -1159,7 +1161,7 @@ TEST(map_auto_alignment)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct align_case *c = &cases[i];
 		uint64_t a = auto_align(c->va, c->len), iova = 0, iova2 = 0;
-		uint32_t ioas;
+		uint32_t ioas = 0;
 
 		fprintf(stderr, "# case %u: va 0x%llx len 0x%llx align 0x%llx\n", i,
 			(unsigned long long)c->va, (unsigned long long)c->len,
@@ -1175,8 +1177,14 @@ TEST(map_auto_alignment)
 		/* Second map behind the first: must not overlap it. */
 		CHECK_OK(ioas_map_va(fd, ioas, c->va, c->len, &iova2, MAP_RW));
 		CHECK(iova2 + c->len <= iova || iova2 >= iova + c->len);
-		CHECK_EQ(iova2 % PAGE, c->va % PAGE);
 		CHECK_EQ(iova2 % a, c->va % a);
+		/*
+		 * The kernel ORs the page offset into the aligned hole start, so the
+		 * offset is only kept for sure if the hole starts page aligned,
+		 * which is not the case behind a first area of odd length.
+		 */
+		if (a >= PAGE)
+			CHECK_EQ(iova2 % PAGE, c->va % PAGE);
 		CHECK_EQ(unmap_len(fd, ioas, iova, c->len), c->len);
 		CHECK_EQ(unmap_len(fd, ioas, iova2, c->len), c->len);
 		/*
@@ -1198,8 +1206,8 @@ TEST(map_auto_alignment)
 TEST(map_auto_placement)
 {
 	struct iommu_iova_range allow;
-	uint64_t iova, iova2, v;
-	uint32_t ioas;
+	uint64_t iova = 0, iova2 = 0, v = 0;
+	uint32_t ioas = 0;
 	int fd = open_with_ioas(&ioas);
 
 	REQUIRE(fd >= 0);
@@ -1244,17 +1252,18 @@ TEST(map_auto_placement)
 	CHECK_ERR(ioas_map_va(fd, ioas, FAKE_VA, PAGE, &iova, MAP_RW), ENOSPC);
 	CHECK_OK(ioas_allow_iovas(fd, ioas, NULL, 0));
 	CHECK_OK(ioas_map_va(fd, ioas, FAKE_VA, PAGE, &iova, MAP_RW));
-	CHECK_EQ(unmap_all_len(fd, ioas), 6 * PAGE);
+	CHECK_EQ(unmap_all_len(fd, ioas), 9 * PAGE);
 
 	/* Auto avoids reserved ranges. */
 	REQUIRE_OK(add_reserved(fd, ioas, 0, 0x20000000));
 	CHECK_OK(ioas_map_va(fd, ioas, FAKE_VA, 0x100000, &iova, MAP_RW));
 	CHECK(iova >= 0x20000000);
-	/* Everything reserved → ENOSPC. */
+	CHECK_EQ(unmap_all_len(fd, ioas), 0x100000);
+	/* Everything reserved (only [ULONG_MAX] is left) → ENOSPC. */
 	REQUIRE_OK(add_reserved(fd, ioas, 0x20000000, U64MAX - 0x20000000));
 	CHECK_ERR(ioas_map_va(fd, ioas, FAKE_VA, PAGE, &iova2, MAP_RW), ENOSPC);
 	CHECK_ERR(ioas_map_va(fd, ioas, FAKE_VA + 1, 1, &iova2, MAP_RW), ENOSPC);
-	CHECK_EQ(unmap_all_len(fd, ioas), 0x100000);
+	CHECK_EQ(unmap_all_len(fd, ioas), 0);
 	CHECK_OK(iommu_destroy(fd, ioas));
 
 	/* HUGE_PAGES=0: natural alignment below PAGE_SIZE → EINVAL. */
@@ -1272,24 +1281,34 @@ TEST(map_auto_placement)
 
 TEST(map_reserved_overflow)
 {
-	uint64_t iova;
-	uint32_t ioas;
+	uint64_t iova = 0;
+	uint32_t ioas = 0;
 	int fd = open_with_ioas(&ioas);
 
 	REQUIRE(fd >= 0);
 	/* Selftest reserved_overflow: hole [0xffffffffffff8007, ULONG_MAX]. */
 	REQUIRE_OK(add_reserved(fd, ioas, 6, 0xffffffffffff8001ULL));
-	/* user_va 2 MiB aligned → alignment 32 KiB; ALIGN would wrap. */
-	CHECK_ERR(ioas_map_va(fd, ioas, FAKE_VA, 0x5000, &iova, MAP_RW), ENOSPC);
-	CHECK_EQ(unmap_all_len(fd, ioas), 0);
+	if (max_auto_align() >= 0x8000) {
+		/* user_va 1 GiB aligned → alignment 32 KiB; ALIGN would wrap. */
+		CHECK_ERR(ioas_map_va(fd, ioas, FAKE_VA, 0x5000, &iova, MAP_RW), ENOSPC);
+		CHECK_EQ(unmap_all_len(fd, ioas), 0);
+		/* With a 4 KiB-aligned user_va the hole does fit 0x4000 bytes. */
+		CHECK_OK(ioas_map_va(fd, ioas, FAKE_VA + PAGE, 0x4000, &iova, MAP_RW));
+	} else {
+		/* No THP: alignment PAGE_SIZE, so 0x5000 bytes fit. */
+		CHECK_OK(ioas_map_va(fd, ioas, FAKE_VA, 0x5000, &iova, MAP_RW));
+	}
+	/* Inside the hole and the search window, page aligned, never wrapped. */
+	CHECK(iova >= 0xffffffffffff9000ULL && iova <= U64MAX - PAGE - 0x4000 + 1);
+	CHECK_EQ(iova % PAGE, 0);
 	close(fd);
 }
 
 TEST(huge_pages_alignment)
 {
 	struct iommu_iova_range r[2];
-	uint64_t iova, align, v;
-	uint32_t ioas, n;
+	uint64_t iova = 0, align = 0, v = 0;
+	uint32_t ioas = 0, n = 0;
 	const uint32_t RF = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA;
 	int fd = open_with_ioas(&ioas);
 
@@ -1343,8 +1362,8 @@ TEST(huge_pages_alignment)
 
 TEST(unmap_order)
 {
-	uint64_t out;
-	uint32_t ioas;
+	uint64_t out = 0;
+	uint32_t ioas = 0;
 	int fd = open_with_ioas(&ioas);
 
 	REQUIRE(fd >= 0);
@@ -1376,8 +1395,8 @@ TEST(unmap_order)
 
 TEST(unmap_ranges)
 {
-	uint64_t iova, out, base = 0x1000000;
-	uint32_t ioas;
+	uint64_t iova = 0, out = 0, base = 0x1000000;
+	uint32_t ioas = 0;
 	unsigned int i;
 	int fd = open_with_ioas(&ioas);
 
@@ -1435,8 +1454,8 @@ TEST(unmap_ranges)
 
 TEST(option_errors)
 {
-	uint64_t v;
-	uint32_t ioas;
+	uint64_t v = 0;
+	uint32_t ioas = 0;
 	int fd = open_fd();
 
 	REQUIRE(fd >= 0);
@@ -1454,32 +1473,48 @@ TEST(option_errors)
 		  EOPNOTSUPP);
 	CHECK_ERR(raw_option(fd, IOMMU_OPTION_RLIMIT_MODE, IOMMU_OPTION_OP_SET, 0, 1, 2),
 		  EOPNOTSUPP);
-	/* RLIMIT_MODE: GET default 0, SET 2 → EINVAL, SET 1 → GET 1, back to 0. */
+	/* RLIMIT_MODE: GET default 0. */
 	CHECK_OK(option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &v));
 	CHECK_EQ(v, 0);
-	CHECK_ERR(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 2), EINVAL);
-	CHECK_ERR(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, U64MAX), EINVAL);
-	CHECK_OK(option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &v));
-	CHECK_EQ(v, 0);
-	CHECK_OK(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 1));
-	CHECK_OK(option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &v));
-	CHECK_EQ(v, 1);
-	CHECK_OK(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 1));
-	CHECK_OK(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 0));
-	CHECK_OK(option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &v));
-	CHECK_EQ(v, 0);
-	/* SET while objects exist → EBUSY (checked before the value). */
-	REQUIRE_OK(ioas_alloc(fd, &ioas));
-	CHECK_ERR(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 1), EBUSY);
-	CHECK_ERR(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 0), EBUSY);
-	CHECK_ERR(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 2), EBUSY);
-	CHECK_OK(option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &v));	/* GET still works */
-	CHECK_EQ(v, 0);
-	/* ... and is allowed again once the last object is gone. */
-	CHECK_OK(iommu_destroy(fd, ioas));
-	CHECK_OK(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 1));
-	CHECK_OK(option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &v));
-	CHECK_EQ(v, 1);
+	if (have_cap_sys_resource()) {
+		/* SET 2 → EINVAL, SET 1 → GET 1, back to 0. */
+		CHECK_ERR(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 2), EINVAL);
+		CHECK_ERR(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, U64MAX), EINVAL);
+		CHECK_OK(option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &v));
+		CHECK_EQ(v, 0);
+		CHECK_OK(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 1));
+		CHECK_OK(option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &v));
+		CHECK_EQ(v, 1);
+		CHECK_OK(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 1));
+		CHECK_OK(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 0));
+		CHECK_OK(option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &v));
+		CHECK_EQ(v, 0);
+		/* SET while objects exist → EBUSY (checked before the value). */
+		REQUIRE_OK(ioas_alloc(fd, &ioas));
+		CHECK_ERR(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 1), EBUSY);
+		CHECK_ERR(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 0), EBUSY);
+		CHECK_ERR(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 2), EBUSY);
+		/* GET still works. */
+		CHECK_OK(option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &v));
+		CHECK_EQ(v, 0);
+		/* ... and is allowed again once the last object is gone. */
+		CHECK_OK(iommu_destroy(fd, ioas));
+		CHECK_OK(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 1));
+		CHECK_OK(option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &v));
+		CHECK_EQ(v, 1);
+	} else {
+		/* Without CAP_SYS_RESOURCE every SET is EPERM, before EINVAL and EBUSY. */
+		fprintf(stderr, "# no CAP_SYS_RESOURCE in the effective set\n");
+		CHECK_ERR(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 0), EPERM);
+		CHECK_ERR(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 1), EPERM);
+		CHECK_ERR(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 2), EPERM);
+		REQUIRE_OK(ioas_alloc(fd, &ioas));
+		CHECK_ERR(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 1), EPERM);
+		CHECK_ERR(option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 5), EPERM);
+		CHECK_OK(option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &v));
+		CHECK_EQ(v, 0);
+		CHECK_OK(iommu_destroy(fd, ioas));
+	}
 
 	/* HUGE_PAGES: object_id must be an IOAS (ENOENT, 0 included). */
 	CHECK_ERR(option_get(fd, IOMMU_OPTION_HUGE_PAGES, 0, &v), ENOENT);
@@ -1500,7 +1535,7 @@ TEST(option_errors)
 	CHECK_EQ(v, 0);
 	/* Per IOAS: a second IOAS still has the default. */
 	{
-		uint32_t other;
+		uint32_t other = 0;
 
 		REQUIRE_OK(ioas_alloc(fd, &other));
 		CHECK_OK(option_get(fd, IOMMU_OPTION_HUGE_PAGES, other, &v));
@@ -1514,7 +1549,7 @@ TEST(option_writes_only_val64)
 	uint8_t buf[64], want[64];
 	struct iommu_option *o = (void *)buf;
 	char *g = anon(2 * PAGE);
-	uint32_t ioas;
+	uint32_t ioas = 0;
 	int fd = open_with_ioas(&ioas);
 
 	REQUIRE(fd >= 0 && g);
@@ -1605,10 +1640,11 @@ static int child_rlimit_eperm(void)
 		.size = sizeof(cmd), .option_id = IOMMU_OPTION_RLIMIT_MODE,
 		.op = IOMMU_OPTION_OP_SET, .val64 = 1,
 	};
-	uint32_t ioas;
+	uint32_t ioas = 0;
 	uint64_t v = 7;
 	int fd;
 
+	alarm(20);	/* a hang (e.g. a lock inherited over fork) fails the test */
 	if (syscall(SYS_capget, &h, d))
 		return 10;
 	d[0].effective &= ~(1u << T_CAP_SYS_RESOURCE);
@@ -1652,17 +1688,22 @@ TEST(option_rlimit_needs_cap_sys_resource)
 	if (pid == 0)
 		_exit(child_rlimit_eperm());
 	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "# child killed by signal %d (%s)\n", WTERMSIG(status),
+			WTERMSIG(status) == SIGALRM ? "hung" : "crashed");
 	CHECK(WIFEXITED(status));
-	CHECK_EQ(WEXITSTATUS(status), 0);
+	/* Exit codes 10-18 name the failing step of child_rlimit_eperm(). */
+	if (WIFEXITED(status))
+		CHECK_EQ(WEXITSTATUS(status), 0);
 }
 
 /* ------------------------------------------------------------------------ */
 /* §4.9 IOMMU_VFIO_IOAS                                                      */
 
-TEST(vfio_ioas)
+TEST(vfio_ioas_compat)
 {
 	struct iommu_vfio_ioas cmd;
-	uint32_t a, b, id;
+	uint32_t a = 0, b = 0, id = 0;
 	int fd = open_fd();
 
 	REQUIRE(fd >= 0);
@@ -1729,7 +1770,7 @@ TEST(vfio_ioas)
 
 TEST(map_file_order)
 {
-	uint32_t ioas;
+	uint32_t ioas = 0;
 	const uint32_t R = IOMMU_IOAS_MAP_READABLE;
 	int mfd = memfd_of(4 * MiB);
 	int fd = open_with_ioas(&ioas);
@@ -1767,8 +1808,8 @@ TEST(map_file_order)
 
 TEST(map_file_placement)
 {
-	uint64_t iova, fixed, dst;
-	uint32_t ioas, ioas2;
+	uint64_t iova = 0, fixed = 0, dst = 0;
+	uint32_t ioas = 0, ioas2 = 0;
 	int mfd = memfd_of(4 * MiB);
 	int fd = open_with_ioas(&ioas);
 
@@ -1823,8 +1864,8 @@ TEST(map_file_placement)
 TEST(change_process)
 {
 	struct iommu_ioas_change_process cmd = { .size = sizeof(cmd), .__reserved = 1 };
-	uint64_t iova, dst;
-	uint32_t a, b;
+	uint64_t iova = 0, dst = 0;
+	uint32_t a = 0, b = 0;
 	int mfd = memfd_of(MiB);
 	int fd = open_fd();
 
@@ -1845,8 +1886,8 @@ TEST(change_process)
 	CHECK_OK(ioas_change_process(fd));	/* from the current owner again */
 	/* A user-VA area anywhere in the context → EINVAL. */
 	{
-		uint64_t uiova;
-		uint32_t c;
+		uint64_t uiova = 0;
+		uint32_t c = 0;
 
 		REQUIRE_OK(ioas_alloc(fd, &c));
 		REQUIRE_OK(ioas_map_va(fd, c, FAKE_VA, PAGE, &uiova, MAP_RW));
@@ -1878,7 +1919,7 @@ TEST(test_cmd_add_reserved)
 {
 	struct iommu_iova_range allow = { 0x800000, 0x8fffff };
 	uint64_t iova = 0x100000;
-	uint32_t ioas;
+	uint32_t ioas = 0;
 	int fd = open_with_ioas(&ioas);
 
 	REQUIRE(fd >= 0);
