@@ -12,7 +12,9 @@
  * made-up addresses to control the alignment of user_va exactly.
  */
 #ifndef _GNU_SOURCE
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #endif
 #include <errno.h>
 #include <fcntl.h>

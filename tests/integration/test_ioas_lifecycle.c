@@ -8,7 +8,9 @@
  * the uapi headers are used.
  */
 #ifndef _GNU_SOURCE
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #endif
 #include <errno.h>
 #include <fcntl.h>

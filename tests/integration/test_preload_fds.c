@@ -7,7 +7,9 @@
  * Exit status 0 if every check passes; otherwise the first failure is
  * reported on stderr and the status is 1.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

@@ -30,7 +30,9 @@
  * Exit status 0 on success.
  */
 #ifndef _GNU_SOURCE
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #endif
 #include <errno.h>
 #include <pthread.h>
