@@ -32,7 +32,10 @@ struct registry_entry {
 	struct registry_entry *next, *prev;
 };
 
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t registry_lock_initial = PTHREAD_MUTEX_INITIALIZER;
+/* Replaced by a fresh lock in a forked child (see registry_child). */
+static pthread_mutex_t *registry_lock_ptr = &registry_lock_initial;
+#define registry_lock (*registry_lock_ptr)
 static struct registry_entry registry = { NULL, &registry, &registry };
 
 static void registry_prepare(void)
@@ -45,10 +48,18 @@ static void registry_parent(void)
 	pthread_mutex_unlock(&registry_lock);
 }
 
-/* A forked child is single-threaded: it starts from a fresh, unlocked mutex. */
+/*
+ * A forked child is single-threaded; the inherited mutex is held by the
+ * forking thread's ID, so the child moves to a new one (as the fd table does).
+ */
 static void registry_child(void)
 {
-	registry_lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_t *fresh = malloc(sizeof(*fresh));
+
+	if (fresh && !pthread_mutex_init(fresh, NULL))
+		registry_lock_ptr = fresh;
+	else
+		pthread_mutex_init(registry_lock_ptr, NULL);
 }
 
 __attribute__((constructor)) static void registry_init(void)

@@ -42,7 +42,10 @@ struct top {
 };
 
 static struct top *fdt_top;
-static pthread_rwlock_t fdt_lock = PTHREAD_RWLOCK_INITIALIZER;
+static pthread_rwlock_t fdt_lock_initial = PTHREAD_RWLOCK_INITIALIZER;
+/* Replaced by a fresh lock in a forked child (see atfork_child). */
+static pthread_rwlock_t *fdt_lock_ptr = &fdt_lock_initial;
+#define fdt_lock (*fdt_lock_ptr)
 static uint64_t process_epoch = 1;
 
 uint64_t sio_process_epoch(void)
@@ -400,14 +403,22 @@ static void atfork_parent(void)
 }
 
 /*
- * glibc's rwlock records the writer's thread ID, which the child does not
- * share, so the child starts from a fresh lock instead of unlocking. It is
- * the only thread there, and prepare guaranteed no slot was mid-update.
+ * The child inherits the lock held by the forking thread, under a thread ID
+ * it does not share; unlocking (or re-initialising in place, which thread
+ * sanitizers still see as the held lock) is not an option. It switches to a
+ * new lock: it is the only thread, and prepare guaranteed no slot was
+ * mid-update. If the allocation fails it keeps the old one, which only a
+ * thread that no longer exists could have held for write.
  */
 static void atfork_child(void)
 {
+	pthread_rwlock_t *fresh = malloc(sizeof(*fresh));
+
 	__atomic_add_fetch(&process_epoch, 1, __ATOMIC_RELAXED);
-	fdt_lock = (pthread_rwlock_t)PTHREAD_RWLOCK_INITIALIZER;
+	if (fresh && !pthread_rwlock_init(fresh, NULL))
+		fdt_lock_ptr = fresh;
+	else
+		pthread_rwlock_init(fdt_lock_ptr, NULL);
 }
 
 /*

@@ -57,7 +57,7 @@
 #elif defined(__SANITIZE_ADDRESS__)
 #define ITERS 40000
 #else
-#define ITERS 200000
+#define ITERS 400000
 #endif
 #endif
 #define NSTABLE NTHREADS
