@@ -573,6 +573,58 @@ bool sio_iopt_large_pages(struct sio_iopt *iopt)
 	return on;
 }
 
+/* Split @area after @iova. Called with both locks held (domains read, iova write). */
+static int area_split(struct sio_iopt *iopt, struct sio_area *area, uint64_t iova)
+{
+	uint64_t align = iopt->iova_alignment, ps = sio_page_size();
+	uint64_t new_start = iova + 1, start_byte;
+	struct sio_area *rhs;
+
+	if (!area->pages || area->num_locks || area->num_accesses)
+		return -EBUSY;
+	if (new_start <= area->node.start || new_start > area->node.last)
+		return 0;
+	start_byte = area->first_index * ps + area->page_offset + (new_start - area->node.start);
+	if ((new_start & (align - 1)) || (start_byte & (align - 1)))
+		return -EINVAL;
+	rhs = calloc(1, sizeof(*rhs));
+	if (!rhs)
+		return -ENOMEM;
+	*rhs = *area;
+	/* Fresh tree links: the copy must not inherit the left half's. */
+	rhs->node = (struct sio_itree_node){ .start = new_start, .last = area->node.last };
+	rhs->page_offset = start_byte % ps;
+	rhs->first_index = start_byte / ps;
+	sio_pages_get(area->pages);
+
+	sio_itree_remove(&iopt->area_itree, &area->node);
+	area->node.last = iova;
+	area->last_index = (area->first_index * ps + area->page_offset +
+			    (iova - area->node.start)) / ps;
+	sio_itree_insert(&iopt->area_itree, &area->node);
+	sio_itree_insert(&iopt->area_itree, &rhs->node);
+	return 0;
+}
+
+int sio_iopt_cut_iova(struct sio_iopt *iopt, const uint64_t *iovas, size_t n)
+{
+	size_t i;
+	int rc = 0;
+
+	pthread_rwlock_rdlock(&iopt->domains_lock);
+	pthread_rwlock_wrlock(&iopt->iova_lock);
+	for (i = 0; i < n && !rc; i++) {
+		struct sio_itree_node *node = sio_itree_iter_first(&iopt->area_itree, iovas[i],
+								   iovas[i]);
+
+		if (node)
+			rc = area_split(iopt, area_of(node), iovas[i]);
+	}
+	pthread_rwlock_unlock(&iopt->iova_lock);
+	pthread_rwlock_unlock(&iopt->domains_lock);
+	return rc;
+}
+
 bool sio_iopt_has_user_areas(struct sio_iopt *iopt)
 {
 	struct sio_itree_node *n;

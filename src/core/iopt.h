@@ -131,6 +131,15 @@ int sio_iopt_for_each_usable(struct sio_iopt *iopt,
 int sio_iopt_set_large_pages(struct sio_iopt *iopt, bool enable);
 bool sio_iopt_large_pages(struct sio_iopt *iopt);
 
+/*
+ * Split every area that contains iovas[i] so that one area ends at iovas[i]
+ * and another starts at iovas[i] + 1 (both share the pages). For VFIO type1
+ * compatibility, whose unmap may cut mappings. Return: 0, -EINVAL (the cut
+ * is not aligned to the IOAS alignment, in IOVA or in the pages), -EBUSY
+ * (an area being created, or locked), -ENOMEM.
+ */
+int sio_iopt_cut_iova(struct sio_iopt *iopt, const uint64_t *iovas, size_t n);
+
 /* Whether any area maps user VA (rather than a file). */
 bool sio_iopt_has_user_areas(struct sio_iopt *iopt);
 
