@@ -68,3 +68,9 @@ int sio_ctx_for_each_ioas(struct sio_ctx *ctx, int (*fn)(struct sio_ioas *ioas, 
 			return rc;
 	}
 }
+
+uint64_t sio_ioas_domains_pgsize_bitmap(struct sio_ioas *ioas)
+{
+	/* Domains attach to an IOAS with the software IOMMU; none exist yet. */
+	return UINT64_MAX;
+}

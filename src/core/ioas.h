@@ -26,6 +26,12 @@ static inline void sio_ioas_put(struct sio_ioas *ioas)
 	sio_object_put(&ioas->obj);
 }
 
+/*
+ * The page sizes every domain of @ioas supports (the AND of their bitmaps;
+ * all ones with no domain), for VFIO_IOMMU_GET_INFO.
+ */
+uint64_t sio_ioas_domains_pgsize_bitmap(struct sio_ioas *ioas);
+
 /* Call @fn on every live IOAS of @ctx until it returns non-zero; returns that. */
 int sio_ctx_for_each_ioas(struct sio_ctx *ctx, int (*fn)(struct sio_ioas *ioas, void *arg),
 			  void *arg);

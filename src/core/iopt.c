@@ -580,10 +580,11 @@ static int area_split(struct sio_iopt *iopt, struct sio_area *area, uint64_t iov
 	uint64_t new_start = iova + 1, start_byte;
 	struct sio_area *rhs;
 
+	/* Linux skips a cut at either end of the area before anything else. */
+	if (iova == area->node.start || iova == area->node.last)
+		return 0;
 	if (!area->pages || area->num_locks || area->num_accesses)
 		return -EBUSY;
-	if (new_start <= area->node.start || new_start > area->node.last)
-		return 0;
 	start_byte = area->first_index * ps + area->page_offset + (new_start - area->node.start);
 	if ((new_start & (align - 1)) || (start_byte & (align - 1)))
 		return -EINVAL;

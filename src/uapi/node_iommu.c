@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* /dev/iommu: every open creates an independent iommufd context. */
+/*
+ * /dev/iommu, and /dev/vfio/vfio (Linux's CONFIG_IOMMUFD_VFIO_CONTAINER):
+ * every open of either creates an independent iommufd context. Both nodes
+ * share the file operations; a context opened through /dev/vfio/vfio
+ * starts with MM (per-process) accounting, as VFIO containers charge.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,9 +64,22 @@ static unsigned int ctx_flags(void)
 	return SIO_CTX_SELFTEST;
 }
 
-int sio_iommu_node_open(const struct sio_node *node, int flags)
+/*
+ * The legacy container node. Same methods, its own name (how a foreign fd
+ * is recognised), mode and device number: misc minor 196 (VFIO_MINOR).
+ */
+const struct sio_file_ops sio_vfio_file_ops = {
+	.name = "softiommu:vfio",
+	.mode = S_IFCHR | 0666,
+	.rdev = SIO_MKDEV(10, 196),
+	.ioctl = iommu_ioctl,
+	.mmap = iommu_mmap,
+	.release = iommu_release,
+};
+
+static int node_open(const struct sio_node *node, int flags, unsigned int ctx_extra)
 {
-	struct sio_ctx *ctx = sio_ctx_create(ctx_flags());
+	struct sio_ctx *ctx = sio_ctx_create(ctx_flags() | ctx_extra);
 	int fd;
 
 	if (!ctx)
@@ -70,4 +88,14 @@ int sio_iommu_node_open(const struct sio_node *node, int flags)
 	if (fd < 0)
 		sio_ctx_destroy(ctx);
 	return fd;
+}
+
+int sio_iommu_node_open(const struct sio_node *node, int flags)
+{
+	return node_open(node, flags, 0);
+}
+
+int sio_vfio_node_open(const struct sio_node *node, int flags)
+{
+	return node_open(node, flags, SIO_CTX_VFIO_CONTAINER);
 }

@@ -10,6 +10,7 @@
 
 static const struct sio_node nodes[] = {
 	{ "/dev/iommu", &sio_iommu_file_ops, 0x1000, sio_iommu_node_open },
+	{ "/dev/vfio/vfio", &sio_vfio_file_ops, 0x1001, sio_vfio_node_open },
 };
 
 const struct sio_node *sio_node_by_path(const char *path)

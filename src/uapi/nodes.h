@@ -34,5 +34,8 @@ void sio_node_stat(const struct sio_file_ops *ops, ino_t ino, struct stat *st);
 
 extern const struct sio_file_ops sio_iommu_file_ops;
 int sio_iommu_node_open(const struct sio_node *node, int flags);
+/* /dev/vfio/vfio: the same fops; contexts default to MM accounting. */
+extern const struct sio_file_ops sio_vfio_file_ops;
+int sio_vfio_node_open(const struct sio_node *node, int flags);
 
 #endif /* SIO_UAPI_NODES_H */

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IOMMU instances: creation, the domain-ID allocator, counters and the
+ * invalidation entry points.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "iommu/iommu_priv.h"
+#include "iommu/rcu.h"
+
+#ifdef SIO_RCU_TSAN
+char sio_rcu_tsan_token;
+#endif
+
+#define SIO_DEFAULT_NUM_DIDS	65535u
+
+/*
+ * urcu-bp keeps a registry of reader threads; a child forked while another
+ * thread was inside a read-side section would otherwise wait for it forever.
+ */
+__attribute__((constructor)) static void iommu_rcu_init(void)
+{
+	pthread_atfork(urcu_bp_before_fork, urcu_bp_after_fork_parent,
+		       urcu_bp_after_fork_child);
+}
+
+int sio_iommu_create(const struct sio_iommu_cfg *cfg, struct sio_iommu **out)
+{
+	struct sio_iommu *iommu;
+	unsigned int num_dids;
+	int ret;
+
+	switch (cfg->type) {
+	case SIO_IOMMU_VTD:
+	case SIO_IOMMU_SMMUV3:
+	case SIO_IOMMU_MOCK:
+		break;
+	default:
+		return -EINVAL;
+	}
+	num_dids = cfg->num_dids ? cfg->num_dids : SIO_DEFAULT_NUM_DIDS;
+	if (num_dids > SIO_DEFAULT_NUM_DIDS)
+		return -EINVAL;
+
+	iommu = aligned_alloc(64, SIO_ALIGN_UP(sizeof(*iommu), 64));
+	if (!iommu)
+		return -ENOMEM;
+	memset(iommu, 0, sizeof(*iommu));
+	iommu->type = cfg->type;
+	iommu->num_dids = num_dids;
+	iommu->did_map = calloc(num_dids / 64 + 1, sizeof(uint64_t));
+	if (!iommu->did_map) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	iommu->did_map[0] = 1;		/* DID 0 is never handed out */
+	ret = sio_stat_idx_alloc(&iommu->stat_idx);
+	if (ret)
+		goto err_did_map;
+	ret = sio_iotlb_init(&iommu->iotlb, cfg->iotlb_capacity, cfg->iotlb_policy,
+			     iommu->stat_idx);
+	if (ret)
+		goto err_stat_idx;
+	pthread_mutex_init(&iommu->lock, NULL);
+	/* The index may have been used before: count from its current sums. */
+	sio_stat_sum(iommu->stat_idx, iommu->stat_base);
+	*out = iommu;
+	return 0;
+
+err_stat_idx:
+	sio_stat_idx_free(iommu->stat_idx);
+err_did_map:
+	free(iommu->did_map);
+err_free:
+	free(iommu);
+	return ret;
+}
+
+void sio_iommu_destroy(struct sio_iommu *iommu)
+{
+	if (!iommu)
+		return;
+	if (iommu->ndomains || iommu->ndevs)
+		sio_err("iommu: destroyed with %u domains and %u devices alive",
+			iommu->ndomains, iommu->ndevs);
+	sio_iotlb_fini(&iommu->iotlb);
+	sio_stat_idx_free(iommu->stat_idx);
+	pthread_mutex_destroy(&iommu->lock);
+	free(iommu->did_map);
+	free(iommu);
+}
+
+enum sio_iommu_type sio_iommu_type(const struct sio_iommu *iommu)
+{
+	return iommu->type;
+}
+
+unsigned int sio_iommu_iotlb_capacity(const struct sio_iommu *iommu)
+{
+	return iommu->iotlb.capacity;
+}
+
+/* The lowest free DID: deterministic, so tests can predict DIDs. */
+int sio_iommu_did_alloc(struct sio_iommu *iommu, uint32_t *did)
+{
+	unsigned int w, nwords = iommu->num_dids / 64 + 1;
+	int ret = -ENOSPC;
+
+	pthread_mutex_lock(&iommu->lock);
+	for (w = 0; w < nwords; w++) {
+		unsigned int b;
+
+		if (iommu->did_map[w] == UINT64_MAX)
+			continue;
+		b = sio_ffs64(~iommu->did_map[w]);
+		if (w * 64 + b > iommu->num_dids)
+			break;
+		iommu->did_map[w] |= 1ULL << b;
+		*did = w * 64 + b;
+		ret = 0;
+		break;
+	}
+	pthread_mutex_unlock(&iommu->lock);
+	return ret;
+}
+
+void sio_iommu_did_free(struct sio_iommu *iommu, uint32_t did)
+{
+	pthread_mutex_lock(&iommu->lock);
+	iommu->did_map[did / 64] &= ~(1ULL << (did % 64));
+	pthread_mutex_unlock(&iommu->lock);
+}
+
+void sio_iommu_count_object(struct sio_iommu *iommu, bool domain, int delta)
+{
+	pthread_mutex_lock(&iommu->lock);
+	if (domain)
+		iommu->ndomains += (unsigned int)delta;
+	else
+		iommu->ndevs += (unsigned int)delta;
+	pthread_mutex_unlock(&iommu->lock);
+}
+
+void sio_iommu_get_stats(struct sio_iommu *iommu, struct sio_iommu_stats *st)
+{
+	uint64_t sum[SIO_STAT_NR], base[SIO_STAT_NR];
+
+	pthread_mutex_lock(&iommu->lock);
+	sio_stat_sum(iommu->stat_idx, sum);
+	memcpy(base, iommu->stat_base, sizeof(base));
+	pthread_mutex_unlock(&iommu->lock);
+
+	st->iotlb_hits = sum[SIO_STAT_HIT] - base[SIO_STAT_HIT];
+	st->iotlb_misses = sum[SIO_STAT_MISS] - base[SIO_STAT_MISS];
+	st->walks = sum[SIO_STAT_WALK] - base[SIO_STAT_WALK];
+	st->pte_loads = sum[SIO_STAT_LOAD] - base[SIO_STAT_LOAD];
+	st->faults = sum[SIO_STAT_FAULT] - base[SIO_STAT_FAULT];
+	st->invalidations = sum[SIO_STAT_INVAL] - base[SIO_STAT_INVAL];
+	st->iotlb_inserts = sum[SIO_STAT_INSERT] - base[SIO_STAT_INSERT];
+	st->iotlb_evictions = sum[SIO_STAT_EVICT] - base[SIO_STAT_EVICT];
+	st->iotlb_full_flushes = sum[SIO_STAT_FULL_FLUSH] - base[SIO_STAT_FULL_FLUSH];
+}
+
+void sio_iommu_reset_stats(struct sio_iommu *iommu)
+{
+	pthread_mutex_lock(&iommu->lock);
+	sio_stat_sum(iommu->stat_idx, iommu->stat_base);
+	pthread_mutex_unlock(&iommu->lock);
+}
+
+void sio_iommu_invalidate(struct sio_iommu *iommu, uint32_t did, uint64_t iova, uint64_t size)
+{
+	uint64_t last;
+
+	if (!size)
+		return;
+	if (check_add_overflow(iova, size - 1, &last))
+		last = UINT64_MAX;
+	sio_stat_inc(iommu->stat_idx, SIO_STAT_INVAL);
+	sio_iotlb_inv_range(&iommu->iotlb, did, iova, last);
+}
+
+void sio_iommu_invalidate_did(struct sio_iommu *iommu, uint32_t did)
+{
+	sio_stat_inc(iommu->stat_idx, SIO_STAT_INVAL);
+	sio_iotlb_inv_did(&iommu->iotlb, did);
+}
+
+void sio_iommu_invalidate_all(struct sio_iommu *iommu)
+{
+	sio_stat_inc(iommu->stat_idx, SIO_STAT_INVAL);
+	sio_iotlb_inv_all(&iommu->iotlb);
+}
+
+unsigned int sio_iommu_iotlb_count(struct sio_iommu *iommu)
+{
+	return sio_iotlb_count(&iommu->iotlb);
+}

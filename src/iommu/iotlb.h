@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The IOTLB: a set-associative cache of final (leaf) translations.
+ *
+ * Layout. nsets sets of SIO_IOTLB_WAYS 32-byte entries (a set is two cache
+ * lines). An entry is keyed by
+ *   tag  = DID << 32 | PASID tag (0: request without PASID, else PASID + 1)
+ *   page = iova page base | size_lg2 (page bases are >= 2 KiB aligned)
+ * and holds val = pa page base | SIO_IOTLB_V_* flags. tag 0 marks a free
+ * entry (DIDs start at 1). The set is chosen by a hash of (DID, page) only,
+ * so every PASID's entry for one page of one DID is in the same set and a
+ * range invalidation probes one set per (page, size).
+ *
+ * Readers never lock or write: an entry has a sequence counter, odd while a
+ * writer owns it. A reader loads seq (acquire), the key and value (relaxed),
+ * then an acquire fence and seq again; any change or an odd value means
+ * "not this entry". Writers (fill, invalidate, flush) own an entry by
+ * compare-and-swap of seq from even to odd (seq_cst), publish the fields
+ * after a release fence and end with a release store of seq + 2.
+ *
+ * Fill versus invalidation. An invalidation first increments gen (seq_cst),
+ * then reads sizes_seen and the entries it may clear (waiting for odd
+ * entries to become even, so it sees every fill in progress). A fill reads
+ * gen before its walk (g0), sets its size in sizes_seen, owns its entry, and
+ * only then re-reads gen: if it changed, the fill is abandoned. With
+ * sequentially consistent order on those four operations, either the
+ * invalidation sees the fill's entry (and clears it if it matches), or the
+ * fill sees the new gen: a translation walked before an invalidation can
+ * never be cached after it returns.
+ */
+#ifndef SIO_IOMMU_IOTLB_H
+#define SIO_IOMMU_IOTLB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/compiler.h"
+#include "iommu/iommu.h"
+
+/* val flags (low bits of the page-aligned pa). */
+#define SIO_IOTLB_V_PERM	0xfu		/* enum sio_pt_access granted by the walk */
+#define SIO_IOTLB_V_WD		(1u << 4)	/* a write may use it without a walk */
+#define SIO_IOTLB_V_PRIVREQ	(1u << 5)	/* filled for a privileged request */
+#define SIO_IOTLB_V_MASK	0x3fu
+
+#define SIO_IOTLB_LG2_MASK	0x3fu
+
+struct sio_iotlb_entry {
+	uint32_t seq;
+	uint32_t pad;
+	uint64_t tag;
+	uint64_t page;
+	uint64_t val;
+};
+
+struct sio_iotlb {
+	struct sio_iotlb_entry *ent;	/* nsets * SIO_IOTLB_WAYS, 64-byte aligned */
+	uint8_t *victim;		/* per set: next round-robin victim way */
+	uint64_t set_mask;		/* nsets - 1 */
+	unsigned int capacity;		/* entries before a FLUSH_ALL flush */
+	unsigned int nslots;
+	enum sio_iotlb_policy policy;
+	unsigned int stat_idx;		/* counters of the owning IOMMU */
+
+	/* Written by invalidations, read by fills; apart from the read-mostly fields. */
+	uint64_t gen __attribute__((aligned(64)));
+	/* Bit n: an entry of size 2^n has been filled at some point (never cleared). */
+	uint64_t sizes_seen;
+	/* Valid entries (maintained for SIO_IOTLB_FLUSH_ALL only). */
+	uint32_t nvalid;
+};
+
+static inline uint64_t sio_iotlb_hseed(uint32_t did)
+{
+	return (uint64_t)did * 0xc2b2ae3d27d4eb4fULL;
+}
+
+static inline uint64_t sio_iotlb_tag(uint32_t did, bool has_pasid, uint32_t pasid)
+{
+	return (uint64_t)did << 32 | (has_pasid ? (uint64_t)pasid + 1 : 0);
+}
+
+static inline struct sio_iotlb_entry *sio_iotlb_set(const struct sio_iotlb *t, uint64_t hseed,
+						   uint64_t page)
+{
+	uint64_t h = (page ^ hseed) * 0x9e3779b97f4a7c15ULL;
+
+	return &t->ent[((h >> 32) & t->set_mask) * SIO_IOTLB_WAYS];
+}
+
+/*
+ * Look @iova up under @tag at each size of @sizes (one lg2 per byte,
+ * smallest first, 0-terminated). Return: true with *val and *lg2 of a
+ * matching, stable entry.
+ */
+static inline bool sio_iotlb_lookup(const struct sio_iotlb *t, uint64_t tag, uint64_t hseed,
+				    uint64_t sizes, uint64_t iova, uint64_t *val,
+				    unsigned int *lg2)
+{
+	for (; sizes; sizes >>= 8) {
+		unsigned int s = (unsigned int)(sizes & 0xff);
+		uint64_t page = ((iova >> s) << s) | s;
+		const struct sio_iotlb_entry *e = sio_iotlb_set(t, hseed, page);
+		unsigned int w;
+
+		for (w = 0; w < SIO_IOTLB_WAYS; w++, e++) {
+			uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+			uint64_t v;
+
+			if (__atomic_load_n(&e->page, __ATOMIC_RELAXED) != page ||
+			    __atomic_load_n(&e->tag, __ATOMIC_RELAXED) != tag)
+				continue;
+			v = __atomic_load_n(&e->val, __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (unlikely(seq & 1) ||
+			    unlikely(__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != seq))
+				continue;
+			*val = v;
+			*lg2 = s;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Return: 0, -EINVAL (capacity beyond SIO_IOTLB_MAX_CAPACITY), -ENOMEM. */
+int sio_iotlb_init(struct sio_iotlb *t, unsigned int capacity, enum sio_iotlb_policy policy,
+		   unsigned int stat_idx);
+void sio_iotlb_fini(struct sio_iotlb *t);
+
+/* The generation a fill must read before its walk. */
+static inline uint64_t sio_iotlb_fill_begin(struct sio_iotlb *t)
+{
+	return __atomic_load_n(&t->gen, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Cache a successful walk of @iova (leaf 2^@lg2 at @pa_base, flags @vflags)
+ * under @tag, unless an invalidation ran since @g0 or the chosen entry is
+ * owned by another writer (the fill is then simply not cached).
+ */
+void sio_iotlb_fill(struct sio_iotlb *t, uint64_t g0, uint64_t tag, uint64_t hseed,
+		    uint64_t iova, unsigned int lg2, uint64_t pa_base, unsigned int vflags);
+
+/* Entries of @did overlapping [iova, last] (any PASID); see sio_iommu_invalidate(). */
+void sio_iotlb_inv_range(struct sio_iotlb *t, uint32_t did, uint64_t iova, uint64_t last);
+void sio_iotlb_inv_did(struct sio_iotlb *t, uint32_t did);
+void sio_iotlb_inv_all(struct sio_iotlb *t);
+unsigned int sio_iotlb_count(const struct sio_iotlb *t);
+
+#endif /* SIO_IOMMU_IOTLB_H */
