@@ -14,6 +14,9 @@ command -v python3 >/dev/null 2>&1 || sio_need_pkgs+=(python3)
 if ! pkg-config --exists cmocka 2>/dev/null; then
 	sio_need_pkgs+=(libcmocka-dev)
 fi
+if ! pkg-config --exists liburcu-bp 2>/dev/null; then
+	sio_need_pkgs+=(liburcu-dev)
+fi
 if [ "${#sio_need_pkgs[@]}" -gt 0 ]; then
 	echo "installing: ${sio_need_pkgs[*]}"
 	export DEBIAN_FRONTEND=noninteractive

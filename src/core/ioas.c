@@ -4,6 +4,7 @@
 
 #include "base/compiler.h"
 #include "base/log.h"
+#include "core/hwpt.h"
 #include "core/ioas.h"
 
 static void ioas_destroy(struct sio_object *obj)
@@ -14,6 +15,7 @@ static void ioas_destroy(struct sio_object *obj)
 	if (sio_iopt_unmap_all(&ioas->iopt, &unmapped))
 		sio_err("IOAS %u destroyed with busy areas", obj->id);
 	sio_iopt_fini(&ioas->iopt);
+	pthread_mutex_destroy(&ioas->hwpt_lock);
 	free(ioas);
 }
 
@@ -32,6 +34,7 @@ int sio_ioas_alloc(struct sio_ctx *ctx, struct sio_ioas **out)
 		return rc;
 	ioas = container_of(obj, struct sio_ioas, obj);
 	sio_iopt_init(&ioas->iopt);
+	pthread_mutex_init(&ioas->hwpt_lock, NULL);
 	*out = ioas;
 	return 0;
 }
@@ -71,6 +74,16 @@ int sio_ctx_for_each_ioas(struct sio_ctx *ctx, int (*fn)(struct sio_ioas *ioas, 
 
 uint64_t sio_ioas_domains_pgsize_bitmap(struct sio_ioas *ioas)
 {
-	/* Domains attach to an IOAS with the software IOMMU; none exist yet. */
-	return UINT64_MAX;
+	uint64_t bitmap = UINT64_MAX;
+	struct sio_hwpt *hwpt;
+
+	pthread_mutex_lock(&ioas->hwpt_lock);
+	for (hwpt = ioas->hwpt_list; hwpt; hwpt = hwpt->ioas_next) {
+		struct sio_domain_info info;
+
+		sio_domain_get_info(hwpt->domain, &info);
+		bitmap &= info.pgsize_bitmap;
+	}
+	pthread_mutex_unlock(&ioas->hwpt_lock);
+	return bitmap;
 }

@@ -10,9 +10,14 @@
 #include "core/iopt.h"
 #include "core/object.h"
 
+struct sio_hwpt;
+
 struct sio_ioas {
 	struct sio_object obj;
 	struct sio_iopt iopt;
+	/* Paging HWPTs mirroring this IOAS (each holds a user reference on it). */
+	pthread_mutex_t hwpt_lock;
+	struct sio_hwpt *hwpt_list;
 };
 
 /* Allocate an empty IOAS; not yet visible (finalize or abort it). */

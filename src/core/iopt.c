@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "base/compiler.h"
-#include "core/iopt.h"
+#include "core/iopt_priv.h"
+#include "iommu/iommu.h"
 
 #define area_of(n) container_of(n, struct sio_area, node)
 
@@ -55,6 +56,7 @@ void sio_iopt_fini(struct sio_iopt *iopt)
 {
 	sio_iopt_remove_reserved(iopt, NULL);
 	sio_iopt_free_allowed(&iopt->allowed_itree);
+	free(iopt->domains);
 	pthread_rwlock_destroy(&iopt->iova_lock);
 	pthread_rwlock_destroy(&iopt->domains_lock);
 }
@@ -272,6 +274,16 @@ int sio_iopt_map_pieces(struct sio_iopt *iopt, struct sio_iopt_pieces *pieces,
 		return rc;
 
 	pthread_rwlock_rdlock(&iopt->domains_lock);
+	for (i = 0; i < pieces->n; i++) {
+		rc = sio_iopt_area_fill_domains(iopt, pieces->v[i].area);
+		if (rc) {
+			while (i--)
+				sio_iopt_area_unfill_domains(iopt, pieces->v[i].area,
+							     pieces->v[i].pages);
+			pthread_rwlock_unlock(&iopt->domains_lock);
+			return rc;
+		}
+	}
 	/* Completing the areas under domains_lock makes later domains see them. */
 	pthread_rwlock_wrlock(&iopt->iova_lock);
 	for (i = 0; i < pieces->n; i++) {
@@ -378,6 +390,10 @@ static int unmap_range(struct sio_iopt *iopt, uint64_t start, uint64_t last, uin
 	uint64_t bytes = 0;
 	int rc = 0;
 
+	/*
+	 * domains_lock (read) is held whenever an area's pages are NULL, so no
+	 * domain comes or goes while one is being torn down.
+	 */
 	pthread_rwlock_rdlock(&iopt->domains_lock);
 	pthread_rwlock_wrlock(&iopt->iova_lock);
 	while ((n = sio_itree_iter_first(&iopt->area_itree, start, last))) {
@@ -385,7 +401,7 @@ static int unmap_range(struct sio_iopt *iopt, uint64_t start, uint64_t last, uin
 		uint64_t area_first = area->node.start, area_last = area->node.last;
 		struct sio_pages *pages;
 
-		/* Being created or destroyed by a concurrent call. */
+		/* Being created or destroyed by a concurrent call, or locked. */
 		if (!area->pages || area->num_locks) {
 			rc = -EBUSY;
 			break;
@@ -394,15 +410,23 @@ static int unmap_range(struct sio_iopt *iopt, uint64_t start, uint64_t last, uin
 			rc = -ENOENT;
 			break;
 		}
+		/*
+		 * The area keeps its IOVA range (pages NULL: EBUSY to others)
+		 * until it has left every domain, so no new mapping can take
+		 * the range while the old one is still in a page table.
+		 */
 		pages = area->pages;
 		area->pages = NULL;
-		sio_itree_remove(&iopt->area_itree, &area->node);
 		pthread_rwlock_unlock(&iopt->iova_lock);
 
+		sio_iopt_area_unfill_domains(iopt, area, pages);
+
+		pthread_rwlock_wrlock(&iopt->iova_lock);
+		sio_itree_remove(&iopt->area_itree, &area->node);
+		pthread_rwlock_unlock(&iopt->iova_lock);
 		free(area);
 		sio_pages_put(pages);
 		bytes += area_last - area_first + 1;
-
 		pthread_rwlock_wrlock(&iopt->iova_lock);
 	}
 	pthread_rwlock_unlock(&iopt->iova_lock);
@@ -447,36 +471,38 @@ int sio_iopt_set_allowed(struct sio_iopt *iopt, struct sio_itree *allowed)
 	return 0;
 }
 
-int sio_iopt_reserve(struct sio_iopt *iopt, uint64_t start, uint64_t last, const void *owner)
+int sio_iopt_reserve_locked(struct sio_iopt *iopt, uint64_t start, uint64_t last,
+			    const void *owner)
 {
 	struct sio_reserved *res;
-	int rc = 0;
 
-	pthread_rwlock_wrlock(&iopt->iova_lock);
 	if (sio_itree_iter_first(&iopt->area_itree, start, last) ||
-	    sio_itree_iter_first(&iopt->allowed_itree, start, last)) {
-		rc = -EADDRINUSE;
-		goto out_unlock;
-	}
+	    sio_itree_iter_first(&iopt->allowed_itree, start, last))
+		return -EADDRINUSE;
 	res = calloc(1, sizeof(*res));
-	if (!res) {
-		rc = -ENOMEM;
-		goto out_unlock;
-	}
+	if (!res)
+		return -ENOMEM;
 	res->node.start = start;
 	res->node.last = last;
 	res->owner = owner;
 	sio_itree_insert(&iopt->reserved_itree, &res->node);
-out_unlock:
+	return 0;
+}
+
+int sio_iopt_reserve(struct sio_iopt *iopt, uint64_t start, uint64_t last, const void *owner)
+{
+	int rc;
+
+	pthread_rwlock_wrlock(&iopt->iova_lock);
+	rc = sio_iopt_reserve_locked(iopt, start, last, owner);
 	pthread_rwlock_unlock(&iopt->iova_lock);
 	return rc;
 }
 
-void sio_iopt_remove_reserved(struct sio_iopt *iopt, const void *owner)
+void sio_iopt_remove_reserved_locked(struct sio_iopt *iopt, const void *owner)
 {
 	struct sio_itree_node *n, *next;
 
-	pthread_rwlock_wrlock(&iopt->iova_lock);
 	for (n = sio_itree_iter_first(&iopt->reserved_itree, 0, UINT64_MAX); n; n = next) {
 		struct sio_reserved *res = container_of(n, struct sio_reserved, node);
 
@@ -486,6 +512,12 @@ void sio_iopt_remove_reserved(struct sio_iopt *iopt, const void *owner)
 			free(res);
 		}
 	}
+}
+
+void sio_iopt_remove_reserved(struct sio_iopt *iopt, const void *owner)
+{
+	pthread_rwlock_wrlock(&iopt->iova_lock);
+	sio_iopt_remove_reserved_locked(iopt, owner);
 	pthread_rwlock_unlock(&iopt->iova_lock);
 }
 
@@ -509,8 +541,7 @@ int sio_iopt_for_each_usable(struct sio_iopt *iopt,
 	return rc;
 }
 
-/* Every area must conform to a raised alignment. Called with iova_lock held. */
-static int check_alignment(struct sio_iopt *iopt, uint64_t new_alignment)
+int sio_iopt_check_alignment(struct sio_iopt *iopt, uint64_t new_alignment)
 {
 	uint64_t mask = new_alignment - 1;
 	struct sio_itree_node *n;
@@ -527,15 +558,22 @@ static int check_alignment(struct sio_iopt *iopt, uint64_t new_alignment)
 
 /*
  * The alignment every user of the table needs: PAGE_SIZE without large
- * pages, else 1. Called with both locks held for write.
+ * pages (else 1), and at least the smallest page of every domain.
  */
-static int recalc_alignment(struct sio_iopt *iopt)
+int sio_iopt_recalc_alignment(struct sio_iopt *iopt)
 {
 	uint64_t align = iopt->disable_large_pages ? sio_page_size() : 1;
+	size_t i;
 	int rc;
 
+	for (i = 0; i < iopt->ndomains; i++) {
+		struct sio_domain_info info;
+
+		sio_domain_get_info(iopt->domains[i], &info);
+		align = sio_max(align, 1ull << sio_ffs64(info.pgsize_bitmap));
+	}
 	if (align > iopt->iova_alignment) {
-		rc = check_alignment(iopt, align);
+		rc = sio_iopt_check_alignment(iopt, align);
 		if (rc)
 			return rc;
 	}
@@ -551,12 +589,17 @@ int sio_iopt_set_large_pages(struct sio_iopt *iopt, bool enable)
 	pthread_rwlock_wrlock(&iopt->iova_lock);
 	if (enable) {
 		iopt->disable_large_pages = false;
-		rc = recalc_alignment(iopt);
+		rc = sio_iopt_recalc_alignment(iopt);
 	} else if (!iopt->disable_large_pages) {
-		iopt->disable_large_pages = true;
-		rc = recalc_alignment(iopt);
-		if (rc)
-			iopt->disable_large_pages = false;
+		/* Mapped domains already hold large IOPTEs that cannot be split. */
+		if (iopt->ndomains && !sio_itree_empty(&iopt->area_itree)) {
+			rc = -EINVAL;
+		} else {
+			iopt->disable_large_pages = true;
+			rc = sio_iopt_recalc_alignment(iopt);
+			if (rc)
+				iopt->disable_large_pages = false;
+		}
 	}
 	pthread_rwlock_unlock(&iopt->iova_lock);
 	pthread_rwlock_unlock(&iopt->domains_lock);
@@ -602,6 +645,10 @@ static int area_split(struct sio_iopt *iopt, struct sio_area *area, uint64_t iov
 	area->node.last = iova;
 	area->last_index = (area->first_index * ps + area->page_offset +
 			    (iova - area->node.start)) / ps;
+	/* Both halves keep their pages pinned; nothing is released in between. */
+	if (area->domains_pinned)
+		sio_pages_pin_split(area->pages, &area->domains_pin, area->last_index,
+				    &rhs->domains_pin, rhs->first_index);
 	sio_itree_insert(&iopt->area_itree, &area->node);
 	sio_itree_insert(&iopt->area_itree, &rhs->node);
 	return 0;

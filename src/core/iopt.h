@@ -27,9 +27,15 @@ enum sio_prot {
 	SIO_PROT_CACHE = 1 << 2,
 };
 
+struct sio_domain;
+
 struct sio_iopt {
 	pthread_rwlock_t domains_lock;
 	pthread_rwlock_t iova_lock;
+	/* Domains mirroring every area; written under both locks for write. */
+	struct sio_domain **domains;
+	size_t ndomains;
+	size_t domains_cap;
 	struct sio_itree area_itree;
 	struct sio_itree reserved_itree;
 	struct sio_itree allowed_itree;
@@ -47,6 +53,9 @@ struct sio_area {
 	int prot;			/* enum sio_prot */
 	unsigned int num_accesses;
 	unsigned int num_locks;
+	/* Held while the area is mapped in at least one domain. */
+	struct sio_pages_pin domains_pin;
+	bool domains_pinned;
 };
 
 struct sio_reserved {
@@ -139,6 +148,28 @@ bool sio_iopt_large_pages(struct sio_iopt *iopt);
  * (an area being created, or locked), -ENOMEM.
  */
 int sio_iopt_cut_iova(struct sio_iopt *iopt, const uint64_t *iovas, size_t n);
+
+/*
+ * Add @domain to the table: raise the alignment to its smallest page
+ * (-EINVAL beyond PAGE_SIZE, -EADDRINUSE if an area is misaligned), reserve
+ * what lies outside its aperture (-EADDRINUSE), and map every area into it,
+ * pinning pages on the first domain (-EFAULT, -EINVAL, -ENOMEM). On failure
+ * the table is unchanged.
+ */
+int sio_iopt_table_add_domain(struct sio_iopt *iopt, struct sio_domain *domain);
+/* Unmap every area from @domain, drop its reservations and recompute alignment. */
+void sio_iopt_table_remove_domain(struct sio_iopt *iopt, struct sio_domain *domain);
+
+/*
+ * Dirty tracking of @domain over [first, last], which must be covered by
+ * contiguous areas (-EINVAL for a hole): report dirty leaves to @fn and
+ * clear them unless @no_clear. -EINVAL also while tracking is off.
+ */
+int sio_iopt_read_and_clear_dirty(struct sio_iopt *iopt, struct sio_domain *domain,
+				  uint64_t first, uint64_t last, bool no_clear,
+				  void (*fn)(void *arg, uint64_t iova, uint64_t size), void *arg);
+/* Turn tracking on (from a clean state of every mapped range) or off. */
+int sio_iopt_set_dirty_tracking(struct sio_iopt *iopt, struct sio_domain *domain, bool enable);
 
 /* Whether any area maps user VA (rather than a file). */
 bool sio_iopt_has_user_areas(struct sio_iopt *iopt);

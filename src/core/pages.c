@@ -11,6 +11,7 @@
 #include "base/sys.h"
 #include "base/uaccess.h"
 #include "core/pages.h"
+#include "core/physid.h"
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
@@ -325,6 +326,18 @@ void sio_pages_unpin(struct sio_pages *pages, struct sio_pages_pin *pin)
 	pthread_mutex_unlock(&pages->lock);
 }
 
+void sio_pages_pin_split(struct sio_pages *pages, struct sio_pages_pin *lhs, uint64_t lhs_last,
+			 struct sio_pages_pin *rhs, uint64_t rhs_first)
+{
+	pthread_mutex_lock(&pages->lock);
+	sio_itree_remove(&pages->pin_itree, &lhs->node);
+	rhs->node = (struct sio_itree_node){ .start = rhs_first, .last = lhs->node.last };
+	lhs->node.last = lhs_last;
+	sio_itree_insert(&pages->pin_itree, &lhs->node);
+	sio_itree_insert(&pages->pin_itree, &rhs->node);
+	pthread_mutex_unlock(&pages->lock);
+}
+
 unsigned int sio_pages_pin_count(uint64_t uva)
 {
 	uint64_t ps = sio_page_size();
@@ -344,6 +357,51 @@ unsigned int sio_pages_pin_count(uint64_t uva)
 			continue;
 		pthread_mutex_lock(&p->lock);
 		if (sio_itree_iter_first(&p->pin_itree, (page - base) / ps, (page - base) / ps))
+			count++;
+		pthread_mutex_unlock(&p->lock);
+	}
+	pthread_mutex_unlock(&registry_lock);
+	return count;
+}
+
+/* Page index of @pages that is the physical page @id, or -1. */
+static int64_t index_of(struct sio_pages *p, const struct sio_physmap *map,
+			const struct sio_physid *id)
+{
+	uint64_t ps = sio_page_size(), span = p->npages * ps;
+	struct sio_physid base;
+	struct stat st;
+
+	if (p->type == SIO_PAGES_FILE) {
+		if (!id->ino || sio_sys_fstat(p->fd, &st) || (uint64_t)st.st_dev != id->dev ||
+		    (uint64_t)st.st_ino != id->ino)
+			return -1;
+		if (id->off < p->file_start || id->off - p->file_start >= span)
+			return -1;
+		return (int64_t)((id->off - p->file_start) / ps);
+	}
+	if (sio_physmap_lookup(map, p->uva, &base))
+		return -1;
+	if (base.dev != id->dev || base.ino != id->ino)
+		return -1;
+	if (id->off < base.off || id->off - base.off >= span)
+		return -1;
+	return (int64_t)((id->off - base.off) / ps);
+}
+
+unsigned int sio_pages_pin_count_id(const struct sio_physmap *map, const struct sio_physid *id)
+{
+	struct registry_entry *e;
+	unsigned int count = 0;
+
+	pthread_mutex_lock(&registry_lock);
+	for (e = registry.next; e != &registry; e = e->next) {
+		struct sio_pages *p = e->pages;
+		int64_t idx;
+
+		pthread_mutex_lock(&p->lock);
+		idx = index_of(p, map, id);
+		if (idx >= 0 && sio_itree_iter_first(&p->pin_itree, (uint64_t)idx, (uint64_t)idx))
 			count++;
 		pthread_mutex_unlock(&p->lock);
 	}

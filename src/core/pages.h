@@ -83,6 +83,14 @@ int sio_pages_pin(struct sio_pages *pages, struct sio_pages_pin *pin,
 /* Release a hold taken by sio_pages_pin(); unpins pages no one else holds. */
 void sio_pages_unpin(struct sio_pages *pages, struct sio_pages_pin *pin);
 
+/*
+ * Split the hold @lhs into @lhs (ending at @lhs_last) and @rhs (starting at
+ * @rhs_first, ending where @lhs ended), without releasing any page in
+ * between. @rhs_first <= @lhs_last + 1.
+ */
+void sio_pages_pin_split(struct sio_pages *pages, struct sio_pages_pin *lhs, uint64_t lhs_last,
+			 struct sio_pages_pin *rhs, uint64_t rhs_first);
+
 /* The "physical" address of page index @index; valid while it is pinned. */
 uint64_t sio_pages_phys(const struct sio_pages *pages, uint64_t index);
 
@@ -91,6 +99,16 @@ uint64_t sio_pages_phys(const struct sio_pages *pages, uint64_t index);
  * at VA @uva (what MD_CHECK_REFS reads as the page's pin count).
  */
 unsigned int sio_pages_pin_count(uint64_t uva);
+
+struct sio_physmap;
+struct sio_physid;
+
+/*
+ * Number of pages objects holding a pin on the physical page @id (see
+ * core/physid.h; @map is a snapshot used to place user-VA pages objects) —
+ * what MD_CHECK_REFS reads as the page's pin count.
+ */
+unsigned int sio_pages_pin_count_id(const struct sio_physmap *map, const struct sio_physid *id);
 
 uint64_t sio_page_size(void);
 

@@ -39,9 +39,8 @@
 
 /* val flags (low bits of the page-aligned pa). */
 #define SIO_IOTLB_V_PERM	0xfu		/* enum sio_pt_access granted by the walk */
-#define SIO_IOTLB_V_WD		(1u << 4)	/* a write may use it without a walk */
-#define SIO_IOTLB_V_PRIVREQ	(1u << 5)	/* filled for a privileged request */
-#define SIO_IOTLB_V_MASK	0x3fu
+#define SIO_IOTLB_V_PRIVREQ	(1u << 4)	/* filled for a privileged request */
+#define SIO_IOTLB_V_MASK	0x1fu
 
 #define SIO_IOTLB_LG2_MASK	0x3fu
 

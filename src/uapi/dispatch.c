@@ -31,6 +31,10 @@ union ucmd_buffer {
 	struct iommu_vfio_ioas vfio_ioas;
 	struct iommu_ioas_map_file map_file;
 	struct iommu_ioas_change_process change_process;
+	struct iommu_hwpt_alloc hwpt_alloc;
+	struct iommu_hw_info hw_info;
+	struct iommu_hwpt_set_dirty_tracking set_dirty_tracking;
+	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap;
 	struct iommu_test_cmd test;
 };
 
@@ -66,6 +70,12 @@ static const struct ioctl_op ioctl_ops[] = {
 	IOCTL_OP(IOMMU_IOAS_UNMAP, sio_ioctl_ioas_unmap, struct iommu_ioas_unmap, length),
 	IOCTL_OP(IOMMU_OPTION, sio_ioctl_option, struct iommu_option, val64),
 	IOCTL_OP(IOMMU_VFIO_IOAS, sio_ioctl_vfio_ioas, struct iommu_vfio_ioas, __reserved),
+	IOCTL_OP(IOMMU_HWPT_ALLOC, sio_ioctl_hwpt_alloc, struct iommu_hwpt_alloc, __reserved),
+	IOCTL_OP(IOMMU_GET_HW_INFO, sio_ioctl_get_hw_info, struct iommu_hw_info, __reserved),
+	IOCTL_OP(IOMMU_HWPT_SET_DIRTY_TRACKING, sio_ioctl_hwpt_set_dirty_tracking,
+		 struct iommu_hwpt_set_dirty_tracking, __reserved),
+	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, sio_ioctl_hwpt_get_dirty_bitmap,
+		 struct iommu_hwpt_get_dirty_bitmap, data),
 	IOCTL_OP(IOMMU_IOAS_MAP_FILE, sio_ioctl_ioas_map_file, struct iommu_ioas_map_file, iova),
 	IOCTL_OP(IOMMU_IOAS_CHANGE_PROCESS, sio_ioctl_ioas_change_process,
 		 struct iommu_ioas_change_process, __reserved),

@@ -10,6 +10,7 @@
 #include <softiommu/uapi/iommufd_test.h>
 
 #include "core/ioas.h"
+#include "uapi/selftest.h"
 #include "uapi/ucmd.h"
 
 /* The kernel's pin batch limit; it changes no user-visible result. */
@@ -46,6 +47,20 @@ int sio_ioctl_test_cmd(struct sio_ucmd *ucmd)
 	case IOMMU_TEST_OP_ADD_RESERVED:
 		return test_add_reserved(ucmd, cmd->id, cmd->add_reserved.start,
 					 cmd->add_reserved.length);
+	case IOMMU_TEST_OP_MOCK_DOMAIN:
+		return sio_test_mock_domain(ucmd, cmd, 0);
+	case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:
+		return sio_test_mock_domain(ucmd, cmd, cmd->mock_domain_flags.dev_flags);
+	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
+		return sio_test_mock_domain_replace(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_MAP:
+		return sio_test_md_check_map(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_REFS:
+		return sio_test_md_check_refs(ucmd, cmd);
+	case IOMMU_TEST_OP_DIRTY:
+		return sio_test_dirty(ucmd, cmd);
+	case IOMMU_TEST_OP_DEV_CHECK_CACHE:
+		return sio_test_dev_check_cache(ucmd, cmd);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		if (cmd->memory_limit.limit < 12)
 			return -EINVAL;

@@ -43,6 +43,10 @@ int sio_ioctl_ioas_unmap(struct sio_ucmd *ucmd);
 int sio_ioctl_ioas_change_process(struct sio_ucmd *ucmd);
 int sio_ioctl_option(struct sio_ucmd *ucmd);
 int sio_ioctl_vfio_ioas(struct sio_ucmd *ucmd);
+int sio_ioctl_hwpt_alloc(struct sio_ucmd *ucmd);
+int sio_ioctl_get_hw_info(struct sio_ucmd *ucmd);
+int sio_ioctl_hwpt_set_dirty_tracking(struct sio_ucmd *ucmd);
+int sio_ioctl_hwpt_get_dirty_bitmap(struct sio_ucmd *ucmd);
 int sio_ioctl_test_cmd(struct sio_ucmd *ucmd);
 
 /* VFIO type1 compatibility on the iommufd fd (numbers outside the table). */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base/compiler.h"
 #include "base/uaccess.h"
 #include "pt/pt.h"
 #include "pt/pt_format.h"
@@ -30,13 +31,17 @@
 
 /*
  * A struct sio_pt_mem over process memory that records the addresses read,
- * counts reads and CASes, and can fail the n-th read / CAS (1-based; 0: never)
- * or report "changed" (-EAGAIN) for the first @cas_again CASes.
+ * counts reads and CASes, and can fail the n-th read / CAS (1-based; 0: never),
+ * report "changed" (-EAGAIN) for the first @cas_again CASes, or change an
+ * entry just before a CAS on it.
  */
 struct rec_mem {
 	uint64_t addrs[64];
 	unsigned int nreads, ncas;
 	unsigned int fail_read_at, fail_cas_at, cas_again;
+	/* With clobber: the first CAS at clobber_addr stores clobber_val first. */
+	int clobber;
+	uint64_t clobber_addr, clobber_val;
 };
 
 static inline int rec_read(void *ctx, uint64_t addr, uint64_t *val)
@@ -59,6 +64,10 @@ static inline int rec_cas(void *ctx, uint64_t addr, uint64_t old, uint64_t new_v
 	m->ncas++;
 	if (m->fail_cas_at && m->ncas == m->fail_cas_at)
 		return -EFAULT;
+	if (m->clobber && addr == m->clobber_addr) {
+		m->clobber = 0;
+		__atomic_store_n((uint64_t *)(uintptr_t)addr, m->clobber_val, __ATOMIC_RELEASE);
+	}
 	if (m->cas_again) {
 		m->cas_again--;
 		return -EAGAIN;
@@ -209,12 +218,14 @@ static inline unsigned int read_dirty(struct sio_pt *pt, uint64_t iova, uint64_t
 	return d->n;
 }
 
-/* cmocka installs its own SIGSEGV handler per test: put the safe-copy one in front. */
-static inline int pt_test_setup(void **state)
+/*
+ * cmocka installs its own SIGSEGV handler around each test body (and restores
+ * the previous one after it, so a setup function cannot do this): a test that
+ * lets the safe copy meet a bad address calls this first.
+ */
+static inline void pt_uaccess_ready(void)
 {
-	(void)state;
 	sio_uaccess_force_mode_for_test(0);
-	return 0;
 }
 
 #endif /* SIO_TEST_PT_TEST_UTIL_H */

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "base/compiler.h"
+#include "base/log.h"
+#include "core/device.h"
+
+static void device_destroy(struct sio_object *obj)
+{
+	struct sio_device *dev = container_of(obj, struct sio_device, obj);
+
+	pthread_mutex_destroy(&dev->lock);
+	free(dev->pasids);
+	free(dev);
+}
+
+static const struct sio_object_ops device_ops = {
+	.destroy = device_destroy,
+};
+
+int sio_device_bind(struct sio_ctx *ctx, struct sio_iommu *iommu, enum sio_iommu_type type,
+		    struct sio_iommu_dev *hw, struct sio_device **out)
+{
+	struct sio_object *obj;
+	struct sio_device *dev;
+	int rc;
+
+	rc = sio_object_alloc(ctx, sizeof(*dev), SIO_OBJ_DEVICE, &device_ops, &obj);
+	if (rc)
+		return rc;
+	dev = container_of(obj, struct sio_device, obj);
+	dev->iommu = iommu;
+	dev->type = type;
+	dev->hw = hw;
+	dev->dirty_cap = sio_iommu_dev_caps(hw) & SIO_DEV_CAP_DIRTY;
+	dev->pasid_bits = sio_iommu_dev_pasid_bits(hw);
+	pthread_mutex_init(&dev->lock, NULL);
+	/* The binder's reference: IOMMU_DESTROY of a bound device is EBUSY. */
+	sio_object_users_get(obj);
+	sio_object_finalize(obj);
+	*out = dev;
+	return 0;
+}
+
+struct sio_device *sio_device_get(struct sio_ctx *ctx, uint32_t id)
+{
+	struct sio_object *obj = sio_object_get(ctx, id, SIO_OBJ_DEVICE);
+
+	return obj ? container_of(obj, struct sio_device, obj) : NULL;
+}
+
+/* Add the device's reserved regions to @ioas; -EADDRINUSE if they collide. */
+static int add_resv(struct sio_device *dev, struct sio_ioas *ioas)
+{
+	const struct sio_resv_region *r;
+	size_t n = sio_driver_resv_regions(dev->type, &r), i;
+	int rc;
+
+	if (dev->resv_ioas == ioas)
+		return 0;
+	for (i = 0; i < n; i++) {
+		rc = sio_iopt_reserve(&ioas->iopt, r[i].start, r[i].last, dev);
+		if (rc) {
+			sio_iopt_remove_reserved(&ioas->iopt, dev);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void remove_resv(struct sio_device *dev)
+{
+	if (!dev->resv_ioas)
+		return;
+	sio_iopt_remove_reserved(&dev->resv_ioas->iopt, dev);
+	dev->resv_ioas = NULL;
+}
+
+/* Whether the device may use @hwpt at its RID (spec §5). dev->lock held. */
+static int rid_compatible(struct sio_device *dev, struct sio_hwpt *hwpt)
+{
+	if (hwpt->iommu != dev->iommu)
+		return -EINVAL;
+	if (hwpt->dirty_tracking && !dev->dirty_cap)
+		return -EINVAL;
+	/* A PASID is attached: the RID's domain must be PASID-compatible. */
+	if (dev->npasids && !hwpt->pasid_compat)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Drop an attachment's reference; an automatic domain whose last device left
+ * is destroyed (removing it fails harmlessly while others still use it).
+ */
+static void hwpt_release_attach(struct sio_hwpt *hwpt)
+{
+	sio_object_users_put(&hwpt->obj);
+	if (hwpt->auto_domain)
+		sio_object_remove_internal(&hwpt->obj);
+}
+
+/*
+ * Install @hwpt at the RID, replacing what is there; the replaced HWPT is
+ * returned in *old for the caller to release once it holds no IOAS lock
+ * (releasing an automatic domain may destroy it). dev->lock held.
+ */
+static int rid_install(struct sio_device *dev, struct sio_hwpt *hwpt, struct sio_hwpt **old_out)
+{
+	struct sio_hwpt *old = dev->rid_hwpt;
+	struct sio_ioas *old_resv = dev->resv_ioas;
+	int rc;
+
+	rc = rid_compatible(dev, hwpt);
+	if (rc)
+		return rc;
+	if (hwpt->ioas && hwpt->ioas != old_resv) {
+		rc = add_resv(dev, hwpt->ioas);
+		if (rc)
+			return rc;
+	}
+	rc = sio_iommu_dev_attach(dev->hw, SIO_NO_PASID, hwpt->domain);
+	if (rc) {
+		if (hwpt->ioas && hwpt->ioas != old_resv)
+			sio_iopt_remove_reserved(&hwpt->ioas->iopt, dev);
+		return rc;
+	}
+	sio_object_users_get(&hwpt->obj);
+	dev->rid_hwpt = hwpt;
+	if (hwpt->ioas != old_resv) {
+		if (old_resv)
+			sio_iopt_remove_reserved(&old_resv->iopt, dev);
+		dev->resv_ioas = hwpt->ioas;
+	}
+	*old_out = old;
+	return 0;
+}
+
+/*
+ * Attach to an IOAS: reuse an automatic domain of it that accepts the
+ * device (EINVAL means "incompatible, try the next"), else create one.
+ */
+static int rid_install_auto(struct sio_device *dev, struct sio_ioas *ioas, uint32_t *pt_id,
+			    struct sio_hwpt **old)
+{
+	struct sio_hwpt_request req = { .auto_domain = true };
+	struct sio_hwpt *hwpt;
+	int rc;
+
+	pthread_mutex_lock(&ioas->hwpt_lock);
+	for (hwpt = ioas->hwpt_list; hwpt; hwpt = hwpt->ioas_next) {
+		if (!hwpt->auto_domain)
+			continue;
+		rc = rid_install(dev, hwpt, old);
+		if (rc == -EINVAL)
+			continue;
+		if (!rc)
+			*pt_id = hwpt->obj.id;
+		pthread_mutex_unlock(&ioas->hwpt_lock);
+		return rc;
+	}
+	pthread_mutex_unlock(&ioas->hwpt_lock);
+
+	rc = sio_hwpt_paging_alloc(dev->obj.ctx, ioas, dev->iommu, dev->type, &req, &hwpt);
+	if (rc)
+		return rc;
+	rc = rid_install(dev, hwpt, old);
+	if (rc) {
+		sio_object_abort(&hwpt->obj);
+		return rc;
+	}
+	sio_object_finalize(&hwpt->obj);
+	*pt_id = hwpt->obj.id;
+	return 0;
+}
+
+static int rid_attach(struct sio_device *dev, uint32_t *pt_id, bool replace)
+{
+	struct sio_hwpt *old = NULL;
+	struct sio_object *obj;
+	int rc;
+
+	pthread_mutex_lock(&dev->lock);
+	if (replace ? !dev->rid_hwpt : !!dev->rid_hwpt) {
+		rc = replace ? -EINVAL : -EBUSY;
+		goto out_unlock;
+	}
+	obj = sio_object_get(dev->obj.ctx, *pt_id, SIO_OBJ_ANY);
+	if (!obj) {
+		rc = -ENOENT;
+		goto out_unlock;
+	}
+	switch (obj->type) {
+	case SIO_OBJ_HWPT_PAGING: {
+		struct sio_hwpt *hwpt = container_of(obj, struct sio_hwpt, obj);
+
+		rc = hwpt == dev->rid_hwpt ? 0 : rid_install(dev, hwpt, &old);
+		break;
+	}
+	case SIO_OBJ_IOAS:
+		rc = rid_install_auto(dev, container_of(obj, struct sio_ioas, obj), pt_id, &old);
+		break;
+	default:
+		rc = -EINVAL;
+		break;
+	}
+	sio_object_put(obj);
+out_unlock:
+	pthread_mutex_unlock(&dev->lock);
+	if (old)
+		hwpt_release_attach(old);
+	return rc;
+}
+
+int sio_device_attach(struct sio_device *dev, uint32_t *pt_id)
+{
+	return rid_attach(dev, pt_id, false);
+}
+
+int sio_device_replace(struct sio_device *dev, uint32_t *pt_id)
+{
+	return rid_attach(dev, pt_id, true);
+}
+
+static void rid_detach_locked(struct sio_device *dev)
+{
+	struct sio_hwpt *old = dev->rid_hwpt;
+
+	if (!old)
+		return;
+	sio_iommu_dev_attach(dev->hw, SIO_NO_PASID, NULL);
+	dev->rid_hwpt = NULL;
+	remove_resv(dev);
+	hwpt_release_attach(old);
+}
+
+void sio_device_detach(struct sio_device *dev)
+{
+	pthread_mutex_lock(&dev->lock);
+	rid_detach_locked(dev);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+void sio_device_unbind(struct sio_device *dev)
+{
+	pthread_mutex_lock(&dev->lock);
+	rid_detach_locked(dev);
+	pthread_mutex_unlock(&dev->lock);
+	/* The binder's reference goes; then the table's. */
+	sio_object_users_put(&dev->obj);
+	if (sio_object_remove_internal(&dev->obj))
+		sio_err("device %u still referenced at unbind", dev->obj.id);
+}

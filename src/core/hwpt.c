@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "base/compiler.h"
+#include "base/log.h"
+#include "core/hwpt.h"
+
+static void ioas_unlink(struct sio_hwpt *hwpt)
+{
+	struct sio_ioas *ioas = hwpt->ioas;
+	struct sio_hwpt **pp;
+
+	pthread_mutex_lock(&ioas->hwpt_lock);
+	for (pp = &ioas->hwpt_list; *pp; pp = &(*pp)->ioas_next) {
+		if (*pp == hwpt) {
+			*pp = hwpt->ioas_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&ioas->hwpt_lock);
+}
+
+/* Tear down a paging HWPT: no device is attached (each would hold a user). */
+static void hwpt_paging_destroy(struct sio_object *obj)
+{
+	struct sio_hwpt *hwpt = container_of(obj, struct sio_hwpt, obj);
+
+	if (hwpt->ioas) {
+		ioas_unlink(hwpt);
+		sio_iopt_table_remove_domain(&hwpt->ioas->iopt, hwpt->domain);
+		sio_object_users_put(&hwpt->ioas->obj);
+	}
+	if (hwpt->domain && sio_domain_free(hwpt->domain))
+		sio_err("HWPT %u: domain still in use at destroy", obj->id);
+	free(hwpt);
+}
+
+static const struct sio_object_ops hwpt_paging_ops = {
+	.destroy = hwpt_paging_destroy,
+};
+
+int sio_hwpt_paging_alloc(struct sio_ctx *ctx, struct sio_ioas *ioas, struct sio_iommu *iommu,
+			  enum sio_iommu_type type, const struct sio_hwpt_request *req,
+			  struct sio_hwpt **out)
+{
+	struct sio_domain_paging_cfg cfg;
+	struct sio_object *obj;
+	struct sio_hwpt *hwpt;
+	int rc;
+
+	rc = sio_driver_paging_cfg(type, &req->domain, &cfg);
+	if (rc)
+		return rc;
+	rc = sio_object_alloc(ctx, sizeof(*hwpt), SIO_OBJ_HWPT_PAGING, &hwpt_paging_ops, &obj);
+	if (rc)
+		return rc;
+	hwpt = container_of(obj, struct sio_hwpt, obj);
+	hwpt->iommu = iommu;
+	hwpt->auto_domain = req->auto_domain;
+	hwpt->nest_parent = req->domain.nest_parent;
+	hwpt->dirty_tracking = req->domain.dirty_tracking;
+	hwpt->pasid_compat = req->pasid_compat;
+	hwpt->mock_pt = req->domain.mock_pt;
+
+	rc = sio_domain_alloc_paging(iommu, &cfg, &hwpt->domain);
+	if (rc)
+		goto err_abort;
+	rc = sio_iopt_table_add_domain(&ioas->iopt, hwpt->domain);
+	if (rc)
+		goto err_abort;
+	sio_object_users_get(&ioas->obj);
+	hwpt->ioas = ioas;
+	pthread_mutex_lock(&ioas->hwpt_lock);
+	hwpt->ioas_next = ioas->hwpt_list;
+	ioas->hwpt_list = hwpt;
+	pthread_mutex_unlock(&ioas->hwpt_lock);
+	*out = hwpt;
+	return 0;
+
+err_abort:
+	sio_object_abort(obj);
+	return rc;
+}
+
+struct sio_hwpt *sio_hwpt_paging_get(struct sio_ctx *ctx, uint32_t id)
+{
+	struct sio_object *obj = sio_object_get(ctx, id, SIO_OBJ_HWPT_PAGING);
+
+	return obj ? container_of(obj, struct sio_hwpt, obj) : NULL;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Hardware page tables (HWPT objects). A paging HWPT owns a domain of the
+ * software IOMMU whose table mirrors its IOAS; it holds a user reference on
+ * the IOAS, and every device attachment holds one on it.
+ *
+ * Automatic domains are created by attaching a device to an IOAS and are
+ * destroyed when their last device leaves; user-allocated ones live until
+ * IOMMU_DESTROY.
+ *
+ * Locking: the IOAS's hwpt_lock protects its list of paging HWPTs (and
+ * serialises the search for a compatible automatic domain).
+ */
+#ifndef SIO_CORE_HWPT_H
+#define SIO_CORE_HWPT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/driver.h"
+#include "core/ioas.h"
+#include "core/object.h"
+#include "iommu/iommu.h"
+
+struct sio_hwpt {
+	struct sio_object obj;
+	struct sio_domain *domain;
+	struct sio_iommu *iommu;
+	struct sio_ioas *ioas;		/* paging: the IOAS mirrored (users reference) */
+	struct sio_hwpt *ioas_next;	/* on ioas->hwpt_list */
+	bool auto_domain;
+	bool nest_parent;
+	bool dirty_tracking;		/* allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING */
+	bool pasid_compat;		/* allocated with IOMMU_HWPT_ALLOC_PASID */
+	enum sio_mock_pt mock_pt;
+};
+
+struct sio_hwpt_request {
+	struct sio_domain_request domain;
+	bool pasid_compat;
+	bool auto_domain;
+};
+
+/*
+ * Allocate a paging HWPT on @iommu (of @type) for @ioas: the domain is
+ * created and filled with every area (pins pages). Not yet visible.
+ * Return: 0, -EOPNOTSUPP, -EINVAL/-EADDRINUSE (alignment, aperture),
+ * -EFAULT/-ENOMEM (pinning).
+ */
+int sio_hwpt_paging_alloc(struct sio_ctx *ctx, struct sio_ioas *ioas, struct sio_iommu *iommu,
+			  enum sio_iommu_type type, const struct sio_hwpt_request *req,
+			  struct sio_hwpt **out);
+
+/* Look up a paging HWPT with a short-term reference; NULL: -ENOENT. */
+struct sio_hwpt *sio_hwpt_paging_get(struct sio_ctx *ctx, uint32_t id);
+
+static inline void sio_hwpt_put(struct sio_hwpt *hwpt)
+{
+	sio_object_put(&hwpt->obj);
+}
+
+#endif /* SIO_CORE_HWPT_H */

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Paging domains: a DID and a struct sio_pt, with the invalidation and
+ * memory-reclaim rules the table's writers must follow.
+ *
+ * Locking: d->lock serialises every writer of the table (map, unmap, dirty
+ * ops, reclaim), as sio_pt requires. Walkers (translation misses,
+ * iova_to_phys) take no lock: they run in RCU read-side sections, and table
+ * memory unlinked by an unmap is freed only after a grace period, by
+ * sio_pt_free_deferred().
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iommu/iommu_priv.h"
+#include "iommu/rcu.h"
+
+/* Leaf sizes of @bm as lg2 bytes, ascending, 0-terminated (at most 8). */
+static uint64_t sizes_from_bitmap(uint64_t bm)
+{
+	uint64_t sizes = 0;
+	unsigned int n = 0;
+
+	for (; bm && n < 8; bm &= bm - 1, n++)
+		sizes |= (uint64_t)sio_ffs64(bm) << (8 * n);
+	return sizes;
+}
+
+/* Formats whose hardware sets accessed/dirty bits on every walk. */
+static bool format_hw_ad(const struct sio_pt_cfg *c)
+{
+	switch (c->format) {
+	case SIO_PT_X86_64:
+		return true;
+	case SIO_PT_ARM_S1:
+	case SIO_PT_ARM_S2:
+		return c->hw_af || c->hw_dirty;
+	default:
+		return false;
+	}
+}
+
+int sio_domain_alloc_paging(struct sio_iommu *iommu, const struct sio_domain_paging_cfg *cfg,
+			    struct sio_domain **out)
+{
+	const struct sio_pt_cfg *pc;
+	struct sio_domain *d;
+	uint64_t reach_last;
+	int ret;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	ret = sio_pt_create(&cfg->pt, &d->pt);
+	if (ret)
+		goto err_free;
+	pc = sio_pt_config(d->pt);
+	reach_last = pc->ias >= 64 ? UINT64_MAX : (1ULL << pc->ias) - 1;
+	if (!cfg->aperture_start && !cfg->aperture_last) {
+		d->aperture_start = 0;
+		d->aperture_last = reach_last;
+	} else if (cfg->aperture_start > cfg->aperture_last || cfg->aperture_last > reach_last) {
+		ret = -EINVAL;
+		goto err_pt;
+	} else {
+		d->aperture_start = cfg->aperture_start;
+		d->aperture_last = cfg->aperture_last;
+	}
+	if (!pc->pgsize_bitmap || sio_ffs64(pc->pgsize_bitmap) < 6) {
+		ret = -EINVAL;
+		goto err_pt;
+	}
+	ret = sio_iommu_did_alloc(iommu, &d->did);
+	if (ret)
+		goto err_pt;
+
+	d->iommu = iommu;
+	d->kind = SIO_DOMAIN_PAGING;
+	d->hseed = sio_iotlb_hseed(d->did);
+	d->pgsize_bitmap = pc->pgsize_bitmap;
+	/*
+	 * Leaf sizes a walk can return: the page sizes, plus the granule, which
+	 * stands in for page sizes the format has no leaf for (the mock stores
+	 * 4 KiB pages as 2 KiB leaves). Smallest first: 4 KiB pages hit in
+	 * one probe.
+	 */
+	d->sizes = sizes_from_bitmap(pc->pgsize_bitmap | (1ULL << pc->granule_lg2));
+	d->dirty_cap = pc->dirty_tracking;
+	d->nest_parent = cfg->nest_parent;
+	d->hw_ad = format_hw_ad(pc);
+	d->pt_cfg = pc;
+	d->pt_root = sio_pt_root(d->pt);
+	pthread_mutex_init(&d->lock, NULL);
+	sio_iommu_count_object(iommu, true, 1);
+	*out = d;
+	return 0;
+
+err_pt:
+	sio_pt_destroy(d->pt);
+err_free:
+	free(d);
+	return ret;
+}
+
+int sio_domain_free(struct sio_domain *d)
+{
+	struct sio_iommu *iommu;
+
+	if (!d)
+		return 0;
+	if (__atomic_load_n(&d->users, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	iommu = d->iommu;
+	/*
+	 * Nothing points at d any more; after the grace period no walker can
+	 * still hold it, so no fill of this DID can follow the invalidation.
+	 */
+	sio_rcu_synchronize();
+	sio_iommu_invalidate_did(iommu, d->did);
+	sio_pt_destroy(d->pt);
+	sio_iommu_did_free(iommu, d->did);
+	sio_iommu_count_object(iommu, true, -1);
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+	return 0;
+}
+
+void sio_domain_get_info(const struct sio_domain *d, struct sio_domain_info *info)
+{
+	info->kind = d->kind;
+	info->did = d->did;
+	info->aperture_start = d->aperture_start;
+	info->aperture_last = d->aperture_last;
+	info->pgsize_bitmap = d->pgsize_bitmap;
+	info->dirty_tracking_cap = d->dirty_cap;
+	info->dirty_tracking_enabled = __atomic_load_n(&d->dirty_enabled, __ATOMIC_RELAXED);
+	info->nest_parent = d->nest_parent;
+	info->users = __atomic_load_n(&d->users, __ATOMIC_RELAXED);
+}
+
+uint32_t sio_domain_did(const struct sio_domain *d)
+{
+	return d->did;
+}
+
+struct sio_iommu *sio_domain_iommu(const struct sio_domain *d)
+{
+	return d->iommu;
+}
+
+struct sio_pt *sio_domain_pt(struct sio_domain *d)
+{
+	return d->pt;
+}
+
+int sio_domain_map(struct sio_domain *d, uint64_t iova, uint64_t pa, uint64_t size, int prot)
+{
+	uint64_t last;
+	int ret;
+
+	if (!size)
+		return -EINVAL;
+	if (check_add_overflow(iova, size - 1, &last) || iova < d->aperture_start ||
+	    last > d->aperture_last)
+		return -ERANGE;
+	/* Not-present entries are never cached: a map needs no invalidation. */
+	pthread_mutex_lock(&d->lock);
+	ret = sio_pt_map(d->pt, iova, pa, size, prot);
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+/* Caller holds d->lock. */
+static void reclaim_locked(struct sio_domain *d)
+{
+	sio_rcu_synchronize();
+	sio_pt_free_deferred(d->pt);
+	d->unmaps_since_reclaim = 0;
+}
+
+uint64_t sio_domain_unmap(struct sio_domain *d, uint64_t iova, uint64_t size)
+{
+	uint64_t bytes;
+
+	if (!size)
+		return 0;
+	pthread_mutex_lock(&d->lock);
+	bytes = sio_pt_unmap(d->pt, iova, size);
+	if (bytes) {
+		/*
+		 * Every removed leaf overlaps the requested range (it starts in
+		 * it; one that ends past it is removed whole and still
+		 * overlaps), whether or not the range had holes.
+		 */
+		sio_iommu_invalidate(d->iommu, d->did, iova, size);
+		if (++d->unmaps_since_reclaim >= SIO_DOMAIN_RECLAIM_BATCH)
+			reclaim_locked(d);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return bytes;
+}
+
+void sio_domain_reclaim(struct sio_domain *d)
+{
+	pthread_mutex_lock(&d->lock);
+	reclaim_locked(d);
+	pthread_mutex_unlock(&d->lock);
+}
+
+int sio_domain_iova_to_phys(struct sio_domain *d, uint64_t iova, uint64_t *pa,
+			    unsigned int *size_lg2)
+{
+	int ret;
+
+	sio_rcu_read_lock();
+	ret = sio_pt_iova_to_phys(d->pt, iova, pa, size_lg2);
+	sio_rcu_read_unlock();
+	return ret;
+}
+
+int sio_domain_set_dirty_tracking(struct sio_domain *d, bool enable)
+{
+	if (!d->dirty_cap)
+		return -EOPNOTSUPP;
+	pthread_mutex_lock(&d->lock);
+	if (__atomic_load_n(&d->dirty_enabled, __ATOMIC_RELAXED) != enable) {
+		/*
+		 * Walkers read the flag after the IOTLB generation; the
+		 * invalidation's seq_cst increment orders this store before any
+		 * walk that starts after it, and abandons fills of walks before.
+		 */
+		__atomic_store_n(&d->dirty_enabled, enable, __ATOMIC_RELAXED);
+		sio_iommu_invalidate_did(d->iommu, d->did);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+struct dirty_ctx {
+	void (*fn)(void *arg, uint64_t iova, uint64_t size);
+	void *arg;
+	uint64_t first, last;	/* span of the reported leaves */
+	bool any;
+};
+
+static void dirty_cb(void *arg, uint64_t iova, uint64_t size)
+{
+	struct dirty_ctx *c = arg;
+	uint64_t last = size ? iova + (size - 1) : iova;
+
+	if (!c->any || iova < c->first)
+		c->first = iova;
+	if (!c->any || last > c->last)
+		c->last = last;
+	c->any = true;
+	c->fn(c->arg, iova, size);
+}
+
+int sio_domain_read_and_clear_dirty(struct sio_domain *d, uint64_t iova, uint64_t size,
+				    bool no_clear,
+				    void (*fn)(void *arg, uint64_t iova, uint64_t size), void *arg)
+{
+	struct dirty_ctx c = { .fn = fn, .arg = arg };
+	int ret;
+
+	if (!d->dirty_cap)
+		return -EOPNOTSUPP;
+	pthread_mutex_lock(&d->lock);
+	if (!__atomic_load_n(&d->dirty_enabled, __ATOMIC_RELAXED)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = sio_pt_read_and_clear_dirty(d->pt, iova, size, no_clear, dirty_cb, &c);
+	/* Cleared leaves must be walked again by the next write to be marked again. */
+	if (!ret && !no_clear && c.any) {
+		if (c.last - c.first == UINT64_MAX)
+			sio_iommu_invalidate_did(d->iommu, d->did);
+		else
+			sio_iommu_invalidate(d->iommu, d->did, c.first, c.last - c.first + 1);
+	}
+out:
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+int sio_domain_set_dirty(struct sio_domain *d, uint64_t iova)
+{
+	int ret;
+
+	if (!d->dirty_cap)
+		return -EOPNOTSUPP;
+	pthread_mutex_lock(&d->lock);
+	ret = sio_pt_set_dirty(d->pt, iova);
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}

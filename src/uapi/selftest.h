@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* IOMMU_TEST_CMD ops, one handler each (spec iommufd-testops §4). */
+#ifndef SIO_UAPI_SELFTEST_H
+#define SIO_UAPI_SELFTEST_H
+
+#include <softiommu/uapi/iommufd_test.h>
+
+#include "uapi/ucmd.h"
+
+int sio_test_mock_domain(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd, uint32_t dev_flags);
+int sio_test_mock_domain_replace(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
+int sio_test_md_check_map(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
+int sio_test_md_check_refs(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
+int sio_test_dirty(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
+int sio_test_dev_check_cache(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
+
+#endif /* SIO_UAPI_SELFTEST_H */

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The selftest's mock devices (spec iommufd-testops §3, §4.2–4.4, 4.10,
+ * 4.12, 4.13, 4.16): MOCK_DOMAIN creates a device behind the mock IOMMU,
+ * binds it and attaches it; the SELFTEST object ("stdev") represents the
+ * binding, and destroying it unbinds and deletes the device.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <softiommu/uapi/iommufd_test.h>
+
+#include "base/compiler.h"
+#include "base/uaccess.h"
+#include "core/device.h"
+#include "core/machine.h"
+#include "core/physid.h"
+#include "uapi/selftest.h"
+
+struct mock_stdev {
+	struct sio_object obj;
+	struct sio_device *dev;
+	struct sio_iommu_dev *hw;
+	uint32_t cache[MOCK_DEV_CACHE_NUM];
+};
+
+/* RIDs of mock devices; each is its own group, as on the kernel's mock bus. */
+static uint32_t next_mock_rid = 1;
+
+static void stdev_destroy(struct sio_object *obj)
+{
+	struct mock_stdev *sobj = container_of(obj, struct mock_stdev, obj);
+
+	if (sobj->dev)
+		sio_device_unbind(sobj->dev);
+	if (sobj->hw)
+		sio_iommu_dev_destroy(sobj->hw);
+	free(sobj);
+}
+
+static const struct sio_object_ops stdev_ops = {
+	.destroy = stdev_destroy,
+};
+
+static struct mock_stdev *stdev_get(struct sio_ctx *ctx, uint32_t id)
+{
+	struct sio_object *obj = sio_object_get(ctx, id, SIO_OBJ_SELFTEST);
+
+	return obj ? container_of(obj, struct mock_stdev, obj) : NULL;
+}
+
+int sio_test_mock_domain(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd, uint32_t dev_flags)
+{
+	struct sio_iommu_dev_cfg cfg = { 0 };
+	struct sio_iommu *iommu;
+	struct sio_object *obj;
+	struct mock_stdev *sobj;
+	uint32_t pt_id = cmd->id;
+	int rc, i;
+
+	if (dev_flags & ~(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_PASID))
+		return -EINVAL;
+	iommu = sio_machine_iommu(SIO_IOMMU_MOCK);
+	if (!iommu)
+		return -ENOMEM;
+	rc = sio_object_alloc(ucmd->ctx, sizeof(*sobj), SIO_OBJ_SELFTEST, &stdev_ops, &obj);
+	if (rc)
+		return rc;
+	sobj = container_of(obj, struct mock_stdev, obj);
+	ucmd->new_obj = obj;
+	for (i = 0; i < MOCK_DEV_CACHE_NUM; i++)
+		sobj->cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
+
+	cfg.rid = __atomic_fetch_add(&next_mock_rid, 1, __ATOMIC_RELAXED);
+	cfg.pasid_bits = (dev_flags & MOCK_FLAGS_DEVICE_PASID) ? MOCK_PASID_WIDTH : 0;
+	cfg.caps = (dev_flags & MOCK_FLAGS_DEVICE_NO_DIRTY) ? 0 : SIO_DEV_CAP_DIRTY;
+	rc = sio_iommu_dev_create(iommu, &cfg, &sobj->hw);
+	if (rc)
+		return rc;
+	rc = sio_device_bind(ucmd->ctx, iommu, SIO_IOMMU_MOCK, sobj->hw, &sobj->dev);
+	if (rc)
+		return rc;
+	sobj->dev->binder = sobj;
+	rc = sio_device_attach(sobj->dev, &pt_id);
+	if (rc)
+		return rc;
+	cmd->mock_domain_flags.out_stdev_id = obj->id;
+	cmd->mock_domain_flags.out_hwpt_id = pt_id;
+	cmd->mock_domain_flags.out_idev_id = sobj->dev->obj.id;
+	return sio_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+int sio_test_mock_domain_replace(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint32_t pt_id = cmd->mock_domain_replace.pt_id;
+	struct mock_stdev *sobj;
+	int rc;
+
+	sobj = stdev_get(ucmd->ctx, cmd->id);
+	if (!sobj)
+		return -ENOENT;
+	rc = sio_device_replace(sobj->dev, &pt_id);
+	if (!rc) {
+		cmd->mock_domain_replace.pt_id = pt_id;
+		rc = sio_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	sio_object_put(&sobj->obj);
+	return rc;
+}
+
+/* A paging HWPT of the mock IOMMU: ENOENT for another type, EINVAL for another IOMMU. */
+static int get_md_pagetable(struct sio_ctx *ctx, uint32_t id, struct sio_hwpt **out)
+{
+	struct sio_hwpt *hwpt = sio_hwpt_paging_get(ctx, id);
+
+	if (!hwpt)
+		return -ENOENT;
+	if (hwpt->iommu != sio_machine_iommu(SIO_IOMMU_MOCK)) {
+		sio_hwpt_put(hwpt);
+		return -EINVAL;
+	}
+	*out = hwpt;
+	return 0;
+}
+
+static uint64_t smallest_page(struct sio_hwpt *hwpt)
+{
+	struct sio_domain_info info;
+
+	sio_domain_get_info(hwpt->domain, &info);
+	return 1ull << sio_ffs64(info.pgsize_bitmap);
+}
+
+int sio_test_md_check_map(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint64_t iova = cmd->check_map.iova, length = cmd->check_map.length;
+	uint64_t uptr = cmd->check_map.uptr, end, page, off;
+	struct sio_physmap *map;
+	struct sio_hwpt *hwpt;
+	int rc;
+
+	rc = get_md_pagetable(ucmd->ctx, cmd->id, &hwpt);
+	if (rc)
+		return rc;
+	page = smallest_page(hwpt);
+	if ((iova | length | uptr) & (page - 1) || check_add_overflow(uptr, length, &end)) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	rc = sio_physmap_snapshot(&map);
+	if (rc)
+		goto out_put;
+	for (off = 0; off < length && !rc; off += page) {
+		struct sio_physid want, got;
+		uint64_t pa;
+		uint8_t probe;
+
+		/* The user page must exist (GUP), and the domain must map exactly it. */
+		if (sio_copy_from_user(&probe, uptr + off, 1) ||
+		    sio_physmap_lookup(map, uptr + off, &want)) {
+			rc = -EFAULT;
+			break;
+		}
+		if (sio_domain_iova_to_phys(hwpt->domain, iova + off, &pa, NULL) ||
+		    sio_physmap_lookup(map, pa, &got) || !sio_physid_equal(&want, &got))
+			rc = -EINVAL;
+	}
+	sio_physmap_free(map);
+out_put:
+	sio_hwpt_put(hwpt);
+	return rc;
+}
+
+int sio_test_md_check_refs(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint64_t length = cmd->check_refs.length, uptr = cmd->check_refs.uptr, end, off;
+	uint64_t ps = sio_page_size();
+	struct sio_physmap *map;
+	int rc = 0;
+
+	if ((length | uptr) & (ps - 1) || check_add_overflow(uptr, length, &end))
+		return -EINVAL;
+	rc = sio_physmap_snapshot(&map);
+	if (rc)
+		return rc;
+	for (off = 0; off < length && !rc; off += ps) {
+		struct sio_physid id;
+		uint8_t probe;
+
+		if (sio_copy_from_user(&probe, uptr + off, 1) ||
+		    sio_physmap_lookup(map, uptr + off, &id)) {
+			rc = -EFAULT;
+			break;
+		}
+		if (sio_pages_pin_count_id(map, &id) != cmd->check_refs.refs)
+			rc = -EIO;
+	}
+	sio_physmap_free(map);
+	return rc;
+}
+
+int sio_test_dirty(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint64_t iova = cmd->dirty.iova, length = cmd->dirty.length;
+	uint64_t page_size = cmd->dirty.page_size, uptr = cmd->dirty.uptr;
+	uint64_t nbits, i, nr_dirty = 0;
+	struct sio_domain_info info;
+	struct sio_hwpt *hwpt;
+	uint8_t *bitmap;
+	int rc;
+
+	if (!page_size || !length || (iova % page_size) || (length % page_size) || !uptr)
+		return -EINVAL;
+	rc = get_md_pagetable(ucmd->ctx, cmd->id, &hwpt);
+	if (rc)
+		return rc;
+	sio_domain_get_info(hwpt->domain, &info);
+	if (!info.dirty_tracking_enabled) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	nbits = length / page_size;
+	bitmap = malloc((nbits + 7) / 8);
+	if (!bitmap) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	rc = sio_copy_from_user(bitmap, uptr, (nbits + 7) / 8);
+	for (i = 0; !rc && i < nbits; i++) {
+		if (!(bitmap[i / 8] & (1u << (i % 8))))
+			continue;
+		/* Marking an unmapped IOVA changes nothing; the bit still counts. */
+		sio_domain_set_dirty(hwpt->domain, iova + i * page_size);
+		nr_dirty++;
+	}
+	free(bitmap);
+	if (!rc) {
+		cmd->dirty.out_nr_dirty = nr_dirty;
+		rc = sio_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+out_put:
+	sio_hwpt_put(hwpt);
+	return rc;
+}
+
+int sio_test_dev_check_cache(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct sio_device *dev = sio_device_get(ucmd->ctx, cmd->id);
+	struct mock_stdev *sobj;
+	int rc = 0;
+
+	if (!dev)
+		return -ENOENT;
+	sobj = dev->binder;
+	if (dev->type != SIO_IOMMU_MOCK || !sobj || cmd->check_dev_cache.id >= MOCK_DEV_CACHE_NUM ||
+	    sobj->cache[cmd->check_dev_cache.id] != cmd->check_dev_cache.cache)
+		rc = -EINVAL;
+	sio_device_put(dev);
+	return rc;
+}
