@@ -33,6 +33,7 @@ struct sio_ctx *sio_ctx_create(unsigned int flags)
 
 	if (!ctx)
 		return NULL;
+	ctx->refs = 1;
 	pthread_mutex_init(&ctx->lock, NULL);
 	pthread_cond_init(&ctx->shortterm_done, NULL);
 	sio_idtable_init(&ctx->objects);
@@ -268,4 +269,15 @@ void sio_ctx_destroy(struct sio_ctx *ctx)
 	pthread_cond_destroy(&ctx->shortterm_done);
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
+}
+
+void sio_ctx_get(struct sio_ctx *ctx)
+{
+	__atomic_add_fetch(&ctx->refs, 1, __ATOMIC_RELAXED);
+}
+
+void sio_ctx_put(struct sio_ctx *ctx)
+{
+	if (!__atomic_sub_fetch(&ctx->refs, 1, __ATOMIC_ACQ_REL))
+		sio_ctx_destroy(ctx);
 }

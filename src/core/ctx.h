@@ -27,6 +27,7 @@ enum sio_ctx_flags {
 };
 
 struct sio_ctx {
+	int refs;		/* the /dev/iommu file, plus files that keep it alive */
 	pthread_mutex_t lock;
 	pthread_cond_t shortterm_done;
 	struct sio_idtable objects;
@@ -43,6 +44,15 @@ struct sio_ctx *sio_ctx_create(unsigned int flags);
  * No other call on @ctx may be in flight.
  */
 void sio_ctx_destroy(struct sio_ctx *ctx);
+
+/*
+ * References on the context: the /dev/iommu file holds the first; a file an
+ * object hands out (a selftest access fd) holds another, so the context
+ * outlives the close of /dev/iommu until that file is closed too. The last
+ * put destroys it.
+ */
+void sio_ctx_get(struct sio_ctx *ctx);
+void sio_ctx_put(struct sio_ctx *ctx);
 
 /* Whether the context holds any object ID (live, reserved or tombstoned). */
 bool sio_ctx_has_objects(struct sio_ctx *ctx);

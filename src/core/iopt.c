@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/compiler.h"
+#include "core/access.h"
 #include "core/iopt_priv.h"
 #include "iommu/iommu.h"
 
@@ -394,6 +395,9 @@ static int unmap_range(struct sio_iopt *iopt, uint64_t start, uint64_t last, uin
 	 * domains_lock (read) is held whenever an area's pages are NULL, so no
 	 * domain comes or goes while one is being torn down.
 	 */
+	unsigned int tries = 0;
+
+again:
 	pthread_rwlock_rdlock(&iopt->domains_lock);
 	pthread_rwlock_wrlock(&iopt->iova_lock);
 	while ((n = sio_itree_iter_first(&iopt->area_itree, start, last))) {
@@ -409,6 +413,26 @@ static int unmap_range(struct sio_iopt *iopt, uint64_t start, uint64_t last, uin
 		if (area_first < start || area_last > last) {
 			rc = -ENOENT;
 			break;
+		}
+		if (area_first != start)
+			tries = 0;
+		/*
+		 * Accesses pin this area: ask them to let go (no new pins
+		 * meanwhile) and look again; one that never does ends the
+		 * unmap with EDEADLOCK, as in Linux.
+		 */
+		if (area->num_accesses) {
+			area->prevent_access = true;
+			start = area_first;
+			pthread_rwlock_unlock(&iopt->iova_lock);
+			pthread_rwlock_unlock(&iopt->domains_lock);
+			sio_iopt_notify_unmap(iopt, area_first, area_last - area_first + 1);
+			if (++tries > 100) {
+				rc = -EDEADLOCK;
+				*unmapped = bytes;
+				return rc;
+			}
+			goto again;
 		}
 		/*
 		 * The area keeps its IOVA range (pages NULL: EBUSY to others)
@@ -563,6 +587,7 @@ int sio_iopt_check_alignment(struct sio_iopt *iopt, uint64_t new_alignment)
 int sio_iopt_recalc_alignment(struct sio_iopt *iopt)
 {
 	uint64_t align = iopt->disable_large_pages ? sio_page_size() : 1;
+	struct sio_access *access;
 	size_t i;
 	int rc;
 
@@ -572,6 +597,8 @@ int sio_iopt_recalc_alignment(struct sio_iopt *iopt)
 		sio_domain_get_info(iopt->domains[i], &info);
 		align = sio_max(align, 1ull << sio_ffs64(info.pgsize_bitmap));
 	}
+	for (access = iopt->accesses; access; access = access->iopt_next)
+		align = sio_max(align, access->iova_alignment);
 	if (align > iopt->iova_alignment) {
 		rc = sio_iopt_check_alignment(iopt, align);
 		if (rc)

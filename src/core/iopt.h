@@ -28,6 +28,8 @@ enum sio_prot {
 };
 
 struct sio_domain;
+struct sio_access;
+struct sio_access_pin;
 
 struct sio_iopt {
 	pthread_rwlock_t domains_lock;
@@ -36,6 +38,8 @@ struct sio_iopt {
 	struct sio_domain **domains;
 	size_t ndomains;
 	size_t domains_cap;
+	/* Accesses using the table; written under both locks for write. */
+	struct sio_access *accesses;
 	struct sio_itree area_itree;
 	struct sio_itree reserved_itree;
 	struct sio_itree allowed_itree;
@@ -56,6 +60,10 @@ struct sio_area {
 	/* Held while the area is mapped in at least one domain. */
 	struct sio_pages_pin domains_pin;
 	bool domains_pinned;
+	/* Pins taken by accesses (iova_lock held for write to change). */
+	struct sio_access_pin *access_pins;
+	/* Unmap is waiting for accesses to let go: no new access pins. */
+	bool prevent_access;
 };
 
 struct sio_reserved {
@@ -170,6 +178,21 @@ int sio_iopt_read_and_clear_dirty(struct sio_iopt *iopt, struct sio_domain *doma
 				  void (*fn)(void *arg, uint64_t iova, uint64_t size), void *arg);
 /* Turn tracking on (from a clean state of every mapped range) or off. */
 int sio_iopt_set_dirty_tracking(struct sio_iopt *iopt, struct sio_domain *domain, bool enable);
+
+/*
+ * Accesses (core/access.h). add: joins the list and raises the alignment
+ * (-EADDRINUSE when an area is misaligned for it); pin/unpin/rw work on
+ * [iova, last] through contiguous areas.
+ */
+int sio_iopt_add_access(struct sio_iopt *iopt, struct sio_access *access);
+void sio_iopt_remove_access(struct sio_iopt *iopt, struct sio_access *access);
+int sio_iopt_access_pin(struct sio_iopt *iopt, struct sio_access *access, uint64_t iova,
+			uint64_t last, bool write, uint64_t *phys);
+void sio_iopt_access_unpin(struct sio_iopt *iopt, struct sio_access *access, uint64_t iova,
+			   uint64_t last);
+int sio_iopt_access_rw(struct sio_iopt *iopt, uint64_t iova, uint64_t last, void *data,
+		       bool write);
+uint64_t sio_iopt_nth_area_iova(struct sio_iopt *iopt, uint32_t nth, uint32_t offset);
 
 /* Whether any area maps user VA (rather than a file). */
 bool sio_iopt_has_user_areas(struct sio_iopt *iopt);

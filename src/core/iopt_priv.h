@@ -24,6 +24,9 @@ void sio_iopt_area_unfill_domains(struct sio_iopt *iopt, struct sio_area *area,
  * held for write). -EADDRINUSE when an area cannot meet a raised alignment. */
 int sio_iopt_recalc_alignment(struct sio_iopt *iopt);
 
+/* Ask every access of the table to unpin [iova, iova + length). No locks held. */
+void sio_iopt_notify_unmap(struct sio_iopt *iopt, uint64_t iova, uint64_t length);
+
 /* -EADDRINUSE unless every area conforms to @alignment. iova_lock held. */
 int sio_iopt_check_alignment(struct sio_iopt *iopt, uint64_t alignment);
 

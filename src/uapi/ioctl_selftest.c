@@ -61,6 +61,16 @@ int sio_ioctl_test_cmd(struct sio_ucmd *ucmd)
 		return sio_test_dirty(ucmd, cmd);
 	case IOMMU_TEST_OP_DEV_CHECK_CACHE:
 		return sio_test_dev_check_cache(ucmd, cmd);
+	case IOMMU_TEST_OP_CREATE_ACCESS:
+		return sio_test_create_access(ucmd, cmd);
+	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
+		return sio_test_destroy_access_pages(ucmd, cmd);
+	case IOMMU_TEST_OP_ACCESS_PAGES:
+		return sio_test_access_pages(ucmd, cmd);
+	case IOMMU_TEST_OP_ACCESS_RW:
+		return sio_test_access_rw(ucmd, cmd);
+	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
+		return sio_test_access_replace_ioas(ucmd, cmd);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		if (cmd->memory_limit.limit < 12)
 			return -EINVAL;

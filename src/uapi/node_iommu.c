@@ -41,7 +41,7 @@ static void *iommu_mmap(struct sio_file *file, void *addr, size_t length, int pr
 
 static void iommu_release(struct sio_file *file)
 {
-	sio_ctx_destroy(file->priv);
+	sio_ctx_put(file->priv);
 }
 
 const struct sio_file_ops sio_iommu_file_ops = {

@@ -13,5 +13,10 @@ int sio_test_md_check_map(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_md_check_refs(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_dirty(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_dev_check_cache(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
+int sio_test_create_access(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
+int sio_test_destroy_access_pages(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
+int sio_test_access_pages(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
+int sio_test_access_rw(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
+int sio_test_access_replace_ioas(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 
 #endif /* SIO_UAPI_SELFTEST_H */

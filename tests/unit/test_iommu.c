@@ -25,6 +25,7 @@
 #include "base/compiler.h"
 #include "base/uaccess.h"
 #include "iommu/iommu.h"
+#include "iommu/iommu_priv.h"
 #include "pt/pt.h"
 #include "pt/pt_format.h"
 
@@ -972,6 +973,36 @@ static void test_reclaim(void **state)
 	free(phys);
 }
 
+/*
+ * The fill protocol, step by step: a walk that began before an invalidation
+ * (even of another range) is not cached; one that began after it is.
+ */
+static void test_fill_after_invalidation(void **state)
+{
+	unsigned char *phys = phys_alloc(SZ_4K);
+	struct sio_iotlb *t;
+	uint32_t did;
+	uint64_t g0;
+	struct fx f;
+
+	fx_init(&f, &vtd_cfg, false);
+	t = &f.iommu->iotlb;
+	did = sio_domain_did(f.d);
+	g0 = sio_iotlb_fill_begin(t);
+	sio_iommu_invalidate(f.iommu, did + 1, 0x40000000, SZ_4K);
+	sio_iotlb_fill(t, g0, sio_iotlb_tag(did, false, 0), sio_iotlb_hseed(did), 0x1000, 12,
+		       pa_of(phys), SIO_PT_R);
+	assert_int_equal(sio_iommu_iotlb_count(f.iommu), 0);
+	g0 = sio_iotlb_fill_begin(t);
+	sio_iotlb_fill(t, g0, sio_iotlb_tag(did, false, 0), sio_iotlb_hseed(did), 0x1000, 12,
+		       pa_of(phys), SIO_PT_R);
+	assert_int_equal(sio_iommu_iotlb_count(f.iommu), 1);
+	/* The device now hits that entry although nothing is mapped there. */
+	assert_int_equal(xlate_pa(&f, 0x1008, SIO_PT_R), pa_of(phys) + 8);
+	fx_fini(&f);
+	free(phys);
+}
+
 static void test_iova_to_phys(void **state)
 {
 	unsigned char *phys = phys_alloc(SZ_2M);
@@ -1078,6 +1109,11 @@ static void *mt_reader_b(void *arg)
 		g2 = __atomic_load_n(&m->gen, __ATOMIC_ACQUIRE);
 		if (g1 == g2 && g1 && !(g1 & 1) &&
 		    (ret || xl.pa != pa_of(m->buf_b[(g1 / 2) & 1]) + 16))
+			mt_error(m);
+		n++;
+		/* A walk that faults caches nothing: only RCU orders it before the free. */
+		ret = sio_iommu_translate(m->dev_b, false, 0, B_IOVA + SZ_4K, SIO_PT_R, &xl);
+		if (!ret)
 			mt_error(m);
 		n++;
 	}
@@ -1221,6 +1257,7 @@ int main(void)
 		cmocka_unit_test(test_capacity_flush_all),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_reclaim),
+		cmocka_unit_test(test_fill_after_invalidation),
 		cmocka_unit_test(test_iova_to_phys),
 		cmocka_unit_test(test_mt),
 	};

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -884,13 +885,107 @@ static void test_create_invalid(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Allocation failures (not under sanitizers, which own the allocator)       */
+
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#include <dlfcn.h>
+#define HAVE_ALLOC_HOOKS 1
+
+/* Fail the n-th table allocation / deferred-queue growth from now (0: never). */
+static int g_fail_table_alloc, g_fail_realloc;
+
+void *aligned_alloc(size_t align, size_t size);
+void *realloc(void *p, size_t size);
+
+void *aligned_alloc(size_t align, size_t size)
+{
+	static void *(*real)(size_t, size_t);
+
+	if (!real)
+		real = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "aligned_alloc");
+	if (g_fail_table_alloc && !--g_fail_table_alloc)
+		return NULL;
+	return real(align, size);
+}
+
+void *realloc(void *p, size_t size)
+{
+	static void *(*real)(void *, size_t);
+
+	if (!real)
+		real = (void *(*)(void *, size_t))dlsym(RTLD_NEXT, "realloc");
+	if (g_fail_realloc && !--g_fail_realloc)
+		return NULL;
+	return real(p, size);
+}
+#else
+#define HAVE_ALLOC_HOOKS 0
+static int g_fail_table_alloc, g_fail_realloc;
+#endif
+
+static void test_alloc_failures(void **state)
+{
+	struct sio_pt_cfg c = { .format = SIO_PT_VTD_SS, .levels = 4 };
+	struct sio_pt *pt;
+	uint64_t b = 5 * SZ_2M;
+	struct sio_pt_stats st;
+
+	(void)state;
+	if (!HAVE_ALLOC_HOOKS)
+		skip();
+	/* The root cannot be allocated. */
+	g_fail_table_alloc = 1;
+	assert_int_equal(sio_pt_create(&c, &pt), -ENOMEM);
+	assert_int_equal(g_fail_table_alloc, 0);
+
+	pt = pt_new(&c);
+	/* The second new table fails: the first one is pruned again. */
+	g_fail_table_alloc = 2;
+	assert_int_equal(sio_pt_map(pt, b, 0, SZ_4K, PROT_RW), -ENOMEM);
+	assert_int_equal(linked_tables(pt), 1);
+	check_unmapped(pt, b);
+
+	/* Fail in the middle of a range: what was mapped is undone. */
+	g_fail_table_alloc = 4;		/* three tables for b - 4K, then b's leaf table */
+	assert_int_equal(sio_pt_map(pt, b - SZ_4K, 0, 2 * SZ_4K, PROT_RW), -ENOMEM);
+	check_unmapped(pt, b - SZ_4K);
+	check_unmapped(pt, b);
+	assert_int_equal(linked_tables(pt), 1);
+	g_fail_table_alloc = 0;
+	assert_int_equal(sio_pt_map(pt, b - SZ_4K, 0, 2 * SZ_4K, PROT_RW), 0);
+	check_mapped(pt, b - SZ_4K, 0, 2 * SZ_4K, 12);
+
+	/* The deferred queue cannot grow: empty tables stay linked, all still works. */
+	sio_pt_free_deferred(pt);
+	sio_pt_destroy(pt);
+	pt = pt_new(&c);
+	assert_int_equal(sio_pt_map(pt, b, 0, SZ_4K, PROT_RW), 0);
+	g_fail_realloc = 1;
+	assert_int_equal(sio_pt_unmap(pt, b, SZ_4K), SZ_4K);
+	g_fail_realloc = 0;
+	sio_pt_get_stats(pt, &st);
+	assert_int_equal(st.tables_deferred, 0);
+	assert_int_equal(st.tables_live, 4);
+	check_unmapped(pt, b);
+	assert_int_equal(sio_pt_map(pt, b + SZ_4K, SZ_4K, SZ_4K, PROT_RW), 0);
+	check_mapped(pt, b + SZ_4K, SZ_4K, SZ_4K, 12);
+	/* A later unmap that covers the kept table cleans it up. */
+	assert_int_equal(sio_pt_unmap(pt, 0, SZ_1G), SZ_4K);
+	assert_int_equal(linked_tables(pt), 1);
+	sio_pt_destroy(pt);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Concurrency: walkers vs. map/unmap/dirty of other ranges                   */
 
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define WALKS 300000UL
+#define WALKS		300000UL
+#define MIN_ROUNDS	300UL
 #else
-#define WALKS 2000000UL
+#define WALKS		2000000UL
+#define MIN_ROUNDS	3000UL
 #endif
+#define MAX_SECONDS	60
 
 #define FIXED_IOVA	0x40000000ULL	/* 1 GiB: its own level-2 subtree */
 #define FIXED_PAGES	64
@@ -899,9 +994,9 @@ static void test_create_invalid(void **state)
 
 struct conc {
 	struct sio_pt *pt;
-	unsigned long walks_done;	/* atomic: grace-period counter of the churn walker */
-	int stop;			/* atomic */
-	unsigned long fixed_errors, churn_bad, churn_hits, dirty_seen;
+	unsigned long walks_done;	/* atomic: churn walks completed (grace periods) */
+	int fixed_done, stop;		/* atomic */
+	unsigned long fixed_errors, churn_bad, churn_hits, churn_holes, dirty_seen;
 };
 
 static uint64_t fixed_pa(uint64_t iova)
@@ -909,7 +1004,7 @@ static uint64_t fixed_pa(uint64_t iova)
 	return 0x123400000ULL + (iova - FIXED_IOVA);
 }
 
-/* Walks the fixed range: every result must be exact. */
+/* Walks the fixed range with A/D updates: every result must be exact. */
 static void *fixed_walker(void *arg)
 {
 	struct conc *c = arg;
@@ -929,11 +1024,16 @@ static void *fixed_walker(void *arg)
 		if (!(i & 7) && (sio_pt_iova_to_phys(c->pt, iova, &pa, NULL) || pa != fixed_pa(iova)))
 			c->fixed_errors++;
 	}
-	__atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->fixed_done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
-/* Walks the range being mapped and unmapped: absent or exact, never garbage. */
+/*
+ * Walks the range being mapped and unmapped, and the unmapped entries after
+ * it in the same new leaf table (whose only write is the table's zeroing, so
+ * a missing release/acquire pairing shows up under TSan): absent or exact,
+ * never garbage.
+ */
 static void *churn_walker(void *arg)
 {
 	struct conc *c = arg;
@@ -942,17 +1042,19 @@ static void *churn_walker(void *arg)
 	unsigned long i = 0;
 
 	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
-		uint64_t off = (i * 0x1000) % CHURN_SIZE;
+		uint64_t off = (i * 0x1000) % (CHURN_SIZE + 16 * SZ_4K);
 		struct sio_pt_walk_result res;
 		int rc;
 
 		rc = sio_pt_walk(cfg, root, &atomic_mem, CHURN_IOVA + off, SIO_PT_W, true, &res);
 		if (!rc) {
-			if (res.oa != 0x200000000ULL + off)
+			if (off >= CHURN_SIZE || res.oa != 0x200000000ULL + off)
 				c->churn_bad++;
 			c->churn_hits++;
 		} else if (res.fault != SIO_PT_FAULT_NOT_PRESENT) {
 			c->churn_bad++;
+		} else if (!res.level) {
+			c->churn_holes++;	/* read a zero entry of a linked new table */
 		}
 		__atomic_store_n(&c->walks_done, ++i, __ATOMIC_RELEASE);
 	}
@@ -968,12 +1070,22 @@ static void dirty_count_cb(void *arg, uint64_t iova, uint64_t size)
 	c->dirty_seen++;
 }
 
+/* Until the churn walker has finished @n more walks. */
+static void wait_walks(struct conc *c, unsigned long n)
+{
+	unsigned long w0 = __atomic_load_n(&c->walks_done, __ATOMIC_ACQUIRE);
+
+	while (__atomic_load_n(&c->walks_done, __ATOMIC_ACQUIRE) < w0 + n)
+		sched_yield();
+}
+
 static void test_concurrent_walk_map_unmap(void **state)
 {
 	struct sio_pt_cfg cfg = { .format = SIO_PT_VTD_SS, .levels = 4, .dirty_tracking = true };
 	struct conc c = { 0 };
 	pthread_t tf, tc;
 	unsigned long rounds = 0;
+	time_t t0 = time(NULL);
 
 	(void)state;
 	pt_uaccess_ready();
@@ -983,36 +1095,33 @@ static void test_concurrent_walk_map_unmap(void **state)
 	assert_int_equal(pthread_create(&tc, NULL, churn_walker, &c), 0);
 	assert_int_equal(pthread_create(&tf, NULL, fixed_walker, &c), 0);
 
-	while (!__atomic_load_n(&c.stop, __ATOMIC_ACQUIRE)) {
-		unsigned long w0;
-
-		/* 2M leaf + 4K leaves in a fresh leaf table: tables come and go. */
+	/* The caller's side: map/unmap/dirty serialised in this thread. */
+	while (!__atomic_load_n(&c.fixed_done, __ATOMIC_ACQUIRE) || rounds < MIN_ROUNDS) {
+		if (time(NULL) - t0 > MAX_SECONDS)
+			break;
+		/* A 2M leaf + 4K leaves: a level-1 and a leaf table come and go. */
 		if (sio_pt_map(c.pt, CHURN_IOVA, 0x200000000ULL, CHURN_SIZE, PROT_RW))
 			fail();
+		wait_walks(&c, 3);
 		if (sio_pt_read_and_clear_dirty(c.pt, FIXED_IOVA, FIXED_PAGES * SZ_4K, false,
 						dirty_count_cb, &c))
 			fail();
 		if (sio_pt_unmap(c.pt, CHURN_IOVA, CHURN_SIZE) != CHURN_SIZE)
 			fail();
 		/* Grace period: every churn walk that may hold an old link has ended. */
-		w0 = __atomic_load_n(&c.walks_done, __ATOMIC_ACQUIRE);
-		while (!__atomic_load_n(&c.stop, __ATOMIC_ACQUIRE) &&
-		       __atomic_load_n(&c.walks_done, __ATOMIC_ACQUIRE) < w0 + 2)
-			sched_yield();
-		if (__atomic_load_n(&c.stop, __ATOMIC_ACQUIRE)) {
-			/* The churn walker may be mid-walk: join before freeing. */
-			break;
-		}
+		wait_walks(&c, 2);
 		sio_pt_free_deferred(c.pt);
 		rounds++;
 	}
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(tf, NULL);
 	pthread_join(tc, NULL);
-	sio_pt_free_deferred(c.pt);
-	print_message("%lu map/unmap rounds, %lu churn hits, %lu dirty reports\n", rounds,
-		      c.churn_hits, c.dirty_seen);
+	print_message("%lu map/unmap rounds, %lu churn hits, %lu in holes, %lu dirty reports\n",
+		      rounds, c.churn_hits, c.churn_holes, c.dirty_seen);
 	assert_int_equal(c.fixed_errors, 0);
 	assert_int_equal(c.churn_bad, 0);
+	assert_true(rounds > 0);
+	assert_true(c.churn_hits > 0);
 	assert_true(c.dirty_seen > 0);
 	check_mapped(c.pt, FIXED_IOVA, fixed_pa(FIXED_IOVA), FIXED_PAGES * SZ_4K, 12);
 	check_unmapped(c.pt, CHURN_IOVA);
@@ -1047,6 +1156,7 @@ int main(void)
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_create_invalid),
 		cmocka_unit_test(test_mem_direct_bad_addresses),
+		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test(test_concurrent_walk_map_unmap),
 	};
 	size_t n = ARRAY_SIZE(per_case) * ARRAY_SIZE(cases) + ARRAY_SIZE(fixed);
