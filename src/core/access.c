@@ -96,13 +96,17 @@ int sio_access_replace(struct sio_access *access, uint32_t ioas_id)
 		if (!ioas) {
 			rc = -ENOENT;
 		} else {
-			/* Everything pinned through the old IOAS is dropped first. */
-			pthread_mutex_unlock(&access->lock);
-			access->ops->unmap(access->data, 0, UINT64_MAX);
-			pthread_mutex_lock(&access->lock);
+			/*
+			 * As Linux: join the new IOAS first (it may refuse the
+			 * alignment); only then drop what was pinned through the
+			 * old one and leave it.
+			 */
 			rc = sio_iopt_add_access(&ioas->iopt, access);
 			if (!rc) {
 				sio_object_users_get(&ioas->obj);
+				pthread_mutex_unlock(&access->lock);
+				access->ops->unmap(access->data, 0, UINT64_MAX);
+				pthread_mutex_lock(&access->lock);
 				sio_iopt_remove_access(&old->iopt, access);
 				access->ioas = ioas;
 				sio_object_users_put(&old->obj);

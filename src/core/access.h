@@ -38,7 +38,6 @@ struct sio_access {
 	pthread_mutex_t lock;
 	struct sio_ioas *ioas;		/* users reference while attached */
 	uint64_t iova_alignment;
-	struct sio_access *iopt_next;	/* on the table's access list (iova_lock) */
 };
 
 /* A visible ACCESS object with a creator reference (DESTROY gives EBUSY). */

@@ -276,7 +276,7 @@ int sio_iopt_map_pieces(struct sio_iopt *iopt, struct sio_iopt_pieces *pieces,
 
 	pthread_rwlock_rdlock(&iopt->domains_lock);
 	for (i = 0; i < pieces->n; i++) {
-		rc = sio_iopt_area_fill_domains(iopt, pieces->v[i].area);
+		rc = sio_iopt_area_fill_domains(iopt, pieces->v[i].area, pieces->v[i].pages);
 		if (rc) {
 			while (i--)
 				sio_iopt_area_unfill_domains(iopt, pieces->v[i].area,
@@ -587,7 +587,7 @@ int sio_iopt_check_alignment(struct sio_iopt *iopt, uint64_t new_alignment)
 int sio_iopt_recalc_alignment(struct sio_iopt *iopt)
 {
 	uint64_t align = iopt->disable_large_pages ? sio_page_size() : 1;
-	struct sio_access *access;
+	struct sio_iopt_access_link *link;
 	size_t i;
 	int rc;
 
@@ -597,8 +597,8 @@ int sio_iopt_recalc_alignment(struct sio_iopt *iopt)
 		sio_domain_get_info(iopt->domains[i], &info);
 		align = sio_max(align, 1ull << sio_ffs64(info.pgsize_bitmap));
 	}
-	for (access = iopt->accesses; access; access = access->iopt_next)
-		align = sio_max(align, access->iova_alignment);
+	for (link = iopt->accesses; link; link = link->next)
+		align = sio_max(align, link->access->iova_alignment);
 	if (align > iopt->iova_alignment) {
 		rc = sio_iopt_check_alignment(iopt, align);
 		if (rc)

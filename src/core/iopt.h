@@ -31,6 +31,12 @@ struct sio_domain;
 struct sio_access;
 struct sio_access_pin;
 
+/* An access on a table's list; an access moving between IOASes is on two. */
+struct sio_iopt_access_link {
+	struct sio_access *access;
+	struct sio_iopt_access_link *next;
+};
+
 struct sio_iopt {
 	pthread_rwlock_t domains_lock;
 	pthread_rwlock_t iova_lock;
@@ -39,7 +45,7 @@ struct sio_iopt {
 	size_t ndomains;
 	size_t domains_cap;
 	/* Accesses using the table; written under both locks for write. */
-	struct sio_access *accesses;
+	struct sio_iopt_access_link *accesses;
 	struct sio_itree area_itree;
 	struct sio_itree reserved_itree;
 	struct sio_itree allowed_itree;

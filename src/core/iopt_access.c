@@ -25,15 +25,21 @@ struct sio_access_pin {
 
 int sio_iopt_add_access(struct sio_iopt *iopt, struct sio_access *access)
 {
+	struct sio_iopt_access_link *link = calloc(1, sizeof(*link));
 	int rc;
 
+	if (!link)
+		return -ENOMEM;
+	link->access = access;
 	pthread_rwlock_wrlock(&iopt->domains_lock);
 	pthread_rwlock_wrlock(&iopt->iova_lock);
-	access->iopt_next = iopt->accesses;
-	iopt->accesses = access;
+	link->next = iopt->accesses;
+	iopt->accesses = link;
 	rc = sio_iopt_recalc_alignment(iopt);
-	if (rc)
-		iopt->accesses = access->iopt_next;
+	if (rc) {
+		iopt->accesses = link->next;
+		free(link);
+	}
 	pthread_rwlock_unlock(&iopt->iova_lock);
 	pthread_rwlock_unlock(&iopt->domains_lock);
 	return rc;
@@ -41,13 +47,14 @@ int sio_iopt_add_access(struct sio_iopt *iopt, struct sio_access *access)
 
 void sio_iopt_remove_access(struct sio_iopt *iopt, struct sio_access *access)
 {
-	struct sio_access **pp;
+	struct sio_iopt_access_link **pp, *link;
 
 	pthread_rwlock_wrlock(&iopt->domains_lock);
 	pthread_rwlock_wrlock(&iopt->iova_lock);
-	for (pp = &iopt->accesses; *pp; pp = &(*pp)->iopt_next) {
-		if (*pp == access) {
-			*pp = access->iopt_next;
+	for (pp = &iopt->accesses; (link = *pp); pp = &link->next) {
+		if (link->access == access) {
+			*pp = link->next;
+			free(link);
 			break;
 		}
 	}
@@ -269,14 +276,18 @@ uint64_t sio_iopt_nth_area_iova(struct sio_iopt *iopt, uint32_t nth, uint32_t of
 
 void sio_iopt_notify_unmap(struct sio_iopt *iopt, uint64_t iova, uint64_t length)
 {
-	struct sio_access *list[32], *a;
+	struct sio_access *list[32];
+	struct sio_iopt_access_link *link;
 	size_t n = 0, i;
 
 	/* Take each access (skipping ones being destroyed), then call without locks. */
 	pthread_rwlock_rdlock(&iopt->iova_lock);
-	for (a = iopt->accesses; a && n < ARRAY_SIZE(list); a = a->iopt_next)
+	for (link = iopt->accesses; link && n < ARRAY_SIZE(list); link = link->next) {
+		struct sio_access *a = link->access;
+
 		if (sio_object_get(a->obj.ctx, a->obj.id, SIO_OBJ_ACCESS))
 			list[n++] = a;
+	}
 	pthread_rwlock_unlock(&iopt->iova_lock);
 	for (i = 0; i < n; i++) {
 		list[i]->ops->unmap(list[i]->data, iova, length);

@@ -20,9 +20,9 @@ static uint64_t area_length(const struct sio_area *area)
 	return area->node.last - area->node.start + 1;
 }
 
-static uint64_t area_pa(const struct sio_area *area)
+static uint64_t area_pa(const struct sio_area *area, struct sio_pages *pages)
 {
-	return sio_pages_phys(area->pages, area->first_index) + area->page_offset;
+	return sio_pages_phys(pages, area->first_index) + area->page_offset;
 }
 
 static int domain_prot(const struct sio_area *area)
@@ -36,9 +36,10 @@ static int domain_prot(const struct sio_area *area)
  * PAGE_SIZE (Linux maps page by page then), so a later VFIO type1 unmap can
  * cut anywhere.
  */
-static int map_area(struct sio_iopt *iopt, struct sio_area *area, struct sio_domain *domain)
+static int map_area(struct sio_iopt *iopt, struct sio_area *area, struct sio_pages *pages,
+		    struct sio_domain *domain)
 {
-	uint64_t iova = area->node.start, pa = area_pa(area), len = area_length(area);
+	uint64_t iova = area->node.start, pa = area_pa(area, pages), len = area_length(area);
 	uint64_t ps = sio_page_size(), done = 0;
 	int rc;
 
@@ -63,13 +64,13 @@ static void unmap_area(struct sio_area *area, struct sio_domain *domain)
 	sio_domain_unmap(domain, area->node.start, area_length(area));
 }
 
-static int pin_area(struct sio_area *area)
+static int pin_area(struct sio_area *area, struct sio_pages *pages)
 {
 	int rc;
 
 	if (area->domains_pinned)
 		return 0;
-	rc = sio_pages_pin(area->pages, &area->domains_pin, area->first_index, area->last_index);
+	rc = sio_pages_pin(pages, &area->domains_pin, area->first_index, area->last_index);
 	if (!rc)
 		area->domains_pinned = true;
 	return rc;
@@ -83,18 +84,19 @@ static void unpin_area(struct sio_area *area, struct sio_pages *pages)
 	area->domains_pinned = false;
 }
 
-int sio_iopt_area_fill_domains(struct sio_iopt *iopt, struct sio_area *area)
+int sio_iopt_area_fill_domains(struct sio_iopt *iopt, struct sio_area *area,
+			       struct sio_pages *pages)
 {
 	size_t i;
 	int rc;
 
 	if (!iopt->ndomains)
 		return 0;
-	rc = pin_area(area);
+	rc = pin_area(area, pages);
 	if (rc)
 		return rc;
 	for (i = 0; i < iopt->ndomains; i++) {
-		rc = map_area(iopt, area, iopt->domains[i]);
+		rc = map_area(iopt, area, pages, iopt->domains[i]);
 		if (rc)
 			goto err_unmap;
 	}
@@ -103,7 +105,7 @@ int sio_iopt_area_fill_domains(struct sio_iopt *iopt, struct sio_area *area)
 err_unmap:
 	while (i--)
 		unmap_area(area, iopt->domains[i]);
-	unpin_area(area, area->pages);
+	unpin_area(area, pages);
 	return rc;
 }
 
@@ -130,11 +132,11 @@ static int fill_domain(struct sio_iopt *iopt, struct sio_domain *domain)
 		if (!area->pages)
 			continue;
 		if (first) {
-			rc = pin_area(area);
+			rc = pin_area(area, area->pages);
 			if (rc)
 				break;
 		}
-		rc = map_area(iopt, area, domain);
+		rc = map_area(iopt, area, area->pages, domain);
 		if (rc) {
 			if (first)
 				unpin_area(area, area->pages);

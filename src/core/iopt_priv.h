@@ -6,11 +6,13 @@
 #include "core/iopt.h"
 
 /*
- * Map a new @area into every domain (pinning its pages first). Called with
- * domains_lock held (read or write) and the area not yet visible.
- * Return: 0, or the error with nothing left mapped or pinned.
+ * Map a new @area of @pages into every domain (pinning the pages first).
+ * Called with domains_lock held (read or write) while the area is still
+ * incomplete (its pages not yet published). Return: 0, or the error with
+ * nothing left mapped or pinned.
  */
-int sio_iopt_area_fill_domains(struct sio_iopt *iopt, struct sio_area *area);
+int sio_iopt_area_fill_domains(struct sio_iopt *iopt, struct sio_area *area,
+			       struct sio_pages *pages);
 
 /*
  * Unmap @area from every domain and release its pin on @pages (the area's,

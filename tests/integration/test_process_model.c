@@ -79,7 +79,7 @@ static int fork_child(int inherited, uint32_t parent_ioas)
 
 static void test_fork(void)
 {
-	uint32_t ioas, ioas2;
+	uint32_t ioas = 0, ioas2 = 0;
 	int fd, status;
 	pid_t pid;
 
@@ -101,7 +101,7 @@ static void test_fork(void)
 static void test_exec(const char *self)
 {
 	char arg[16];
-	uint32_t ioas;
+	uint32_t ioas = 0;
 	int fd, status;
 	pid_t pid;
 
@@ -174,7 +174,7 @@ static int recv_fd(int sock)
 static void test_scm_rights(void)
 {
 	int sv[2], fd, got, status;
-	uint32_t ioas;
+	uint32_t ioas = 0;
 	pid_t pid;
 
 	CHECK(!socketpair(AF_UNIX, SOCK_STREAM, 0, sv), "socketpair");
