@@ -2,7 +2,10 @@
 /*
  * Timing helpers for the benchmark programs (shared/design/performance.md):
  * batches timed with CLOCK_MONOTONIC, >= 5 repetitions of >= 100 ms each,
- * median and min-max reported, one row per figure, optionally as JSON.
+ * median and min-max reported, one row per figure, optionally as JSON. A
+ * figure and its baseline are best timed as a pair (bench_time_pair()):
+ * alternating repetitions, and the ratio is the median of per-repetition
+ * ratios, which holds up on a shared, noisy machine.
  */
 #ifndef SIO_BENCH_UTIL_H
 #define SIO_BENCH_UTIL_H
@@ -84,6 +87,85 @@ static inline struct bench_stat bench_time(uint64_t (*fn)(void *ctx, uint64_t n)
 	st.min = per_rep[0];
 	st.max = per_rep[BENCH_REPS - 1];
 	return st;
+}
+
+/*
+ * Time @a (the baseline) and @b in alternating repetitions, so that both see
+ * the same machine noise. *ratio gets the median over repetitions of
+ * time(b) / time(a).
+ */
+static inline void bench_time_pair(uint64_t (*a)(void *ctx, uint64_t n),
+				   uint64_t (*b)(void *ctx, uint64_t n), void *ctx,
+				   volatile uint64_t *sink, struct bench_stat *sa,
+				   struct bench_stat *sb, double *ratio)
+{
+	double ta[BENCH_REPS], tb[BENCH_REPS], rr[BENCH_REPS], t0, t;
+	uint64_t (*fns[2])(void *, uint64_t) = { a, b };
+	uint64_t batch[2], ops;
+	int r, k;
+
+	for (k = 0; k < 2; k++) {
+		batch[k] = 64;
+		for (;;) {
+			t0 = bench_now_ns();
+			*sink += fns[k](ctx, batch[k]);
+			t = bench_now_ns() - t0;
+			if (t > 1e6 || batch[k] > (1ULL << 40))
+				break;
+			batch[k] *= 2;
+		}
+	}
+	for (r = 0; r < BENCH_REPS; r++) {
+		for (k = 0; k < 2; k++) {
+			ops = 0;
+			t0 = bench_now_ns();
+			do {
+				*sink += fns[k](ctx, batch[k]);
+				ops += batch[k];
+				t = bench_now_ns() - t0;
+			} while (t < BENCH_REP_NS);
+			(k ? tb : ta)[r] = t / (double)ops;
+		}
+		rr[r] = tb[r] / ta[r];
+	}
+	qsort(ta, BENCH_REPS, sizeof(ta[0]), bench_cmp_double);
+	qsort(tb, BENCH_REPS, sizeof(tb[0]), bench_cmp_double);
+	qsort(rr, BENCH_REPS, sizeof(rr[0]), bench_cmp_double);
+	*sa = (struct bench_stat){ ta[BENCH_REPS / 2], ta[0], ta[BENCH_REPS - 1] };
+	*sb = (struct bench_stat){ tb[BENCH_REPS / 2], tb[0], tb[BENCH_REPS - 1] };
+	*ratio = rr[BENCH_REPS / 2];
+}
+
+/* One repetition of >= BENCH_REP_NS (for interleaving by the caller). */
+static inline struct bench_stat bench_time_1(uint64_t (*fn)(void *ctx, uint64_t n), void *ctx,
+					     volatile uint64_t *sink)
+{
+	uint64_t batch = 64, ops = 0;
+	double t0, t;
+
+	for (;;) {
+		t0 = bench_now_ns();
+		*sink += fn(ctx, batch);
+		t = bench_now_ns() - t0;
+		if (t > 1e6 || batch > (1ULL << 40))
+			break;
+		batch *= 2;
+	}
+	t0 = bench_now_ns();
+	do {
+		*sink += fn(ctx, batch);
+		ops += batch;
+		t = bench_now_ns() - t0;
+	} while (t < BENCH_REP_NS);
+	t /= (double)ops;
+	return (struct bench_stat){ t, t, t };
+}
+
+/* Median and range of BENCH_REPS per-repetition figures (sorts @v). */
+static inline struct bench_stat bench_summary(double *v)
+{
+	qsort(v, BENCH_REPS, sizeof(v[0]), bench_cmp_double);
+	return (struct bench_stat){ v[BENCH_REPS / 2], v[0], v[BENCH_REPS - 1] };
 }
 
 struct bench_row {

@@ -2,7 +2,9 @@
 /*
  * softiommu - the command-line front end.
  *
- *   softiommu run [--] PROG [ARGS...]   run PROG with the preload library
+ *   softiommu run [--device SPEC]... [--devices FILE]... [--] PROG [ARGS...]
+ *                                       run PROG with the preload library (and
+ *                                       emulated PCI functions)
  *   softiommu info                      version, emulated nodes, preload path
  *   softiommu help                      usage
  *
@@ -29,6 +31,7 @@
 
 #define PRELOAD_NAME "libsoftiommu-preload.so"
 #define PRELOAD_ENV "SOFTIOMMU_PRELOAD"
+#define DEVICES_ENV "SOFTIOMMU_DEVICES"
 
 struct command {
 	const char *name;
@@ -41,13 +44,17 @@ static int cmd_run(int argc, char **argv);
 static int cmd_info(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 static int cmd_demo(int argc, char **argv);
+static int cmd_stats(int argc, char **argv);
 
 static const struct command commands[] = {
-	{ "run", cmd_run, "[--] PROG [ARGS...]",
-	  "run PROG with " PRELOAD_NAME " prepended to LD_PRELOAD" },
+	{ "run", cmd_run, "[OPTIONS] PROG [ARGS...]",
+	  "run PROG with " PRELOAD_NAME " prepended to LD_PRELOAD\n"
+	  "                               (run -h: emulated PCI functions)" },
 	{ "info", cmd_info, "",
 	  "show the version, the emulated nodes and the preload library" },
 	{ "demo", cmd_demo, "", "run the example client through a complete IOAS workflow" },
+	{ "stats", cmd_stats, "[--] PROG [ARGS...]",
+	  "run PROG like \"run\" and print the IOMMU counters when it exits" },
 	{ "help", cmd_help, "", "show this help" },
 };
 
@@ -66,8 +73,9 @@ static void usage(FILE *out)
 	}
 	fprintf(out, "\nenvironment:\n"
 		"  %-28s the preload library to use (default: the build tree's,\n"
-		"  %-28s else %s/%s)\n",
-		PRELOAD_ENV, "", SIO_LIBDIR, PRELOAD_NAME);
+		"  %-28s else %s/%s)\n"
+		"  %-28s emulated PCI functions the preload library creates\n",
+		PRELOAD_ENV, "", SIO_LIBDIR, PRELOAD_NAME, DEVICES_ENV);
 }
 
 /*
@@ -135,27 +143,159 @@ static char *ld_preload_with(const char *lib)
 
 static int run_usage(FILE *out, int status)
 {
-	fprintf(out, "usage: softiommu run [--] PROG [ARGS...]\n");
+	fprintf(out, "usage: softiommu run [--device SPEC]... [--devices FILE]... [--] PROG "
+		"[ARGS...]\n\n"
+		"  --device SPEC    add an emulated PCI function, e.g.\n"
+		"                   vtd,bdf=0000:00:04.0,pasid=20,pri,ats (see docs/devices.md)\n"
+		"  --devices FILE   add the functions FILE describes, one per line\n");
 	return status;
+}
+
+/*
+ * Append the device description @spec to the ';'-separated list *@list
+ * after checking it; @where names its origin in messages.
+ * Return: 0, or EXIT_USAGE / EXIT_RUN_FAILED.
+ */
+static int add_device(char **list, const char *spec, const char *where)
+{
+	struct sio_device_desc desc;
+	size_t old = *list ? strlen(*list) : 0;
+	char *grown;
+
+	if (strchr(spec, ';') || sio_device_parse(spec, &desc)) {
+		fprintf(stderr, "softiommu run: %s: invalid device description \"%s\"\n", where,
+			spec);
+		return EXIT_USAGE;
+	}
+	grown = realloc(*list, old + strlen(spec) + 2);
+	if (!grown) {
+		perror("softiommu");
+		return EXIT_RUN_FAILED;
+	}
+	snprintf(grown + old, strlen(spec) + 2, "%s%s", old ? ";" : "", spec);
+	*list = grown;
+	return 0;
+}
+
+/* Every description of @path (one per line; blank lines and '#' comments skipped). */
+static int add_devices_file(char **list, const char *path)
+{
+	char *line = NULL, where[PATH_MAX + 32];
+	unsigned int lineno = 0;
+	size_t cap = 0;
+	int rc = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "softiommu run: %s: %s\n", path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	while (!rc && getline(&line, &cap, f) >= 0) {
+		char *s = line, *end;
+
+		lineno++;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		end = s + strlen(s);
+		while (end > s && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' ||
+				   end[-1] == '\t'))
+			*--end = '\0';
+		if (!*s || *s == '#')
+			continue;
+		snprintf(where, sizeof(where), "%s:%u", path, lineno);
+		rc = add_device(list, s, where);
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+/*
+ * The options of "run": --device SPEC, --devices FILE (also as
+ * --opt=value), -h. Sets *first to the index of PROG and *devices to the
+ * descriptions given (NULL if none). Return: -1 to go on, else an exit status.
+ */
+static int run_options(int argc, char **argv, int *first, char **devices)
+{
+	int i, rc;
+
+	*devices = NULL;
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *opt = argv[i], *val = NULL;
+		bool file;
+
+		if (!strcmp(opt, "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(opt, "-h") || !strcmp(opt, "--help"))
+			return run_usage(stdout, EXIT_SUCCESS);
+		if (!strncmp(opt, "--device=", 9) || !strncmp(opt, "--devices=", 10)) {
+			val = strchr(opt, '=') + 1;
+		} else if (!strcmp(opt, "--device") || !strcmp(opt, "--devices")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "softiommu run: %s needs an argument\n", opt);
+				return run_usage(stderr, EXIT_USAGE);
+			}
+			val = argv[++i];
+		} else {
+			fprintf(stderr, "softiommu run: unknown option '%s'\n", opt);
+			return run_usage(stderr, EXIT_USAGE);
+		}
+		file = !strncmp(opt, "--devices", 9);
+		rc = file ? add_devices_file(devices, val) : add_device(devices, val, "--device");
+		if (rc)
+			return rc;
+	}
+	*first = i;
+	if (i >= argc)
+		return run_usage(stderr, EXIT_USAGE);
+	return -1;
+}
+
+/* $SOFTIOMMU_DEVICES: what it already holds, then @devices. */
+static int export_devices(const char *devices)
+{
+	const char *old = getenv(DEVICES_ENV);
+	size_t len;
+	char *val;
+	int rc;
+
+	if (!devices)
+		return 0;
+	len = (old ? strlen(old) + 1 : 0) + strlen(devices) + 1;
+	val = malloc(len);
+	if (!val) {
+		perror("softiommu");
+		return EXIT_RUN_FAILED;
+	}
+	snprintf(val, len, "%s%s%s", old && *old ? old : "", old && *old ? ";" : "", devices);
+	rc = setenv(DEVICES_ENV, val, 1);
+	free(val);
+	if (rc) {
+		perror("softiommu: setenv");
+		return EXIT_RUN_FAILED;
+	}
+	return 0;
 }
 
 static int cmd_run(int argc, char **argv)
 {
 	char exe_buf[PATH_MAX], abs_buf[PATH_MAX];
 	const char *origin, *lib;
-	char *preload;
-	int first = 1;
+	char *preload, *devices;
+	int first = 1, rc;
 
-	if (argc > 1 && !strcmp(argv[1], "--")) {
-		first = 2;
-	} else if (argc > 1 && argv[1][0] == '-') {
-		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-			return run_usage(stdout, EXIT_SUCCESS);
-		fprintf(stderr, "softiommu run: unknown option '%s'\n", argv[1]);
-		return run_usage(stderr, EXIT_USAGE);
+	rc = run_options(argc, argv, &first, &devices);
+	if (rc >= 0) {
+		free(devices);
+		return rc;
 	}
-	if (first >= argc)
-		return run_usage(stderr, EXIT_USAGE);
+	rc = export_devices(devices);
+	free(devices);
+	if (rc)
+		return rc;
 
 	lib = preload_path(exe_buf, &origin);
 	/* The program may chdir(); give ld.so an absolute path. */
@@ -262,6 +402,16 @@ static int cmd_demo(int argc, char **argv)
 	}
 	run_argv[2] = (char *)demo;
 	return cmd_run(3, run_argv);
+}
+
+/* As "run", with the library told to print its IOMMU counters at exit. */
+static int cmd_stats(int argc, char **argv)
+{
+	if (setenv("SOFTIOMMU_STATS", "1", 1)) {
+		perror("softiommu: setenv");
+		return EXIT_RUN_FAILED;
+	}
+	return cmd_run(argc, argv);
 }
 
 static int cmd_help(int argc, char **argv)

@@ -182,6 +182,242 @@ int sio_stat_path(const char *path, struct stat *st);
 int sio_sigaction(int sig, const struct sigaction *act,
 		  struct sigaction *oldact);
 
+/* ------------------------------------------------------------------------ */
+/* Emulated devices ("the machine")                                          */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The process has one machine: a software IOMMU of each type and the PCI
+ * functions behind them. A function is created with sio_device_create() (or
+ * from $SOFTIOMMU_DEVICES when the preload library is loaded, see
+ * docs/devices.md) and is then visible as the VFIO cdev
+ * /dev/vfio/devices/vfioN, N being its index, together with the sysfs
+ * entries real clients read to find it (sio_path_redirect()). A program
+ * binds it to an iommufd context with VFIO_DEVICE_BIND_IOMMUFD on that cdev,
+ * attaches it to an IOAS or HWPT, and the device emulator then does DMA
+ * through whatever is attached with sio_dev_dma_read()/sio_dev_dma_write().
+ */
+
+/* The directory of the VFIO cdevs. */
+#define SIO_PATH_VFIO_DEVICES "/dev/vfio/devices"
+
+/* Most functions at once: indexes 0 .. SIO_DEVICE_MAX - 1. */
+#define SIO_DEVICE_MAX 256
+
+/* Widest PASID a function may have, in bits. */
+#define SIO_DEVICE_PASID_BITS_MAX 20
+
+/* The @pasid argument of the DMA functions for a request without a PASID. */
+#define SIO_NO_PASID_VAL UINT32_MAX
+
+/* The IOMMU a function sits behind (struct sio_device_desc.iommu). */
+enum sio_device_iommu {
+	SIO_DEVICE_IOMMU_VTD = 1,	/* Intel VT-d, scalable mode */
+	SIO_DEVICE_IOMMU_SMMUV3 = 2,	/* Arm SMMUv3 */
+};
+
+/* struct sio_device_desc.flags */
+enum sio_device_flags {
+	SIO_DEVICE_PRI = 1 << 0,	/* PCI Page Request Interface capability */
+	SIO_DEVICE_ATS = 1 << 1,	/* PCI Address Translation Services capability */
+	SIO_DEVICE_NO_DIRTY = 1 << 2,	/* its IOMMU cannot track dirty pages for it */
+};
+
+/*
+ * What a function is. Zero every field you do not set; reserved fields must
+ * stay zero.
+ */
+struct sio_device_desc {
+	uint32_t iommu;		/* enum sio_device_iommu */
+	uint32_t flags;		/* enum sio_device_flags */
+	uint16_t segment;	/* PCI domain */
+	uint8_t bus;
+	uint8_t dev;		/* 0..31 */
+	uint8_t fn;		/* 0..7 */
+	uint8_t pasid_bits;	/* 0 (no PASID capability) .. SIO_DEVICE_PASID_BITS_MAX */
+	uint8_t __reserved0[2];
+	uint32_t __reserved[4];
+};
+
+/**
+ * sio_device_create() - add a PCI function to the machine.
+ * @desc: what to create. Its requester ID (bus << 8 | dev << 3 | fn) is
+ *        the ID it has on its IOMMU (the StreamID on SMMUv3).
+ *
+ * The function starts blocked: its DMA faults until a program binds it and
+ * attaches a page table. Thread-safe.
+ *
+ * Return: the index N (/dev/vfio/devices/vfioN; the lowest free one), or -1
+ * with errno: EFAULT (@desc unreadable), EINVAL (unknown IOMMU, flags,
+ * dev > 31, fn > 7, pasid_bits > SIO_DEVICE_PASID_BITS_MAX, a reserved
+ * field set), EEXIST (the bus address is taken, or its requester ID on the
+ * same IOMMU type), ENOSPC (SIO_DEVICE_MAX functions exist), ENOMEM.
+ */
+int sio_device_create(const struct sio_device_desc *desc);
+
+/**
+ * sio_device_destroy() - remove function @index from the machine.
+ * Waits for DMA on it that is in flight, then removes its cdev and sysfs
+ * entries. Thread-safe.
+ * Return: 0, or -1 with errno ENODEV (no such function) or EBUSY (a VFIO
+ * cdev fd of it is open in this process; close it first).
+ */
+int sio_device_destroy(int index);
+
+/**
+ * sio_device_query() - the description of function @index.
+ * Return: 0, or -1 with errno ENODEV (no such function) or EFAULT.
+ * Thread-safe.
+ */
+int sio_device_query(int index, struct sio_device_desc *desc);
+
+/**
+ * sio_device_next() - the lowest index >= @from that names a function.
+ * Return: the index, or -1 when there is none. Never sets errno. Thread-safe
+ * (a function created or destroyed concurrently may or may not be seen).
+ */
+int sio_device_next(int from);
+
+/**
+ * sio_device_parse() - parse a textual device description.
+ * @spec: "TYPE[,OPTION]..." as `softiommu run --device` and
+ *        $SOFTIOMMU_DEVICES take it (docs/devices.md), for example
+ *        "vtd,bdf=0000:00:04.0,pasid=20,pri,ats". Surrounding blanks are
+ *        ignored.
+ * @desc: filled on success (untouched on failure).
+ * Return: 0, or -1 with errno EINVAL (syntax or value error) or EFAULT.
+ * Thread-safe; creates nothing.
+ */
+int sio_device_parse(const char *spec, struct sio_device_desc *desc);
+
+/**
+ * sio_devices_from_env() - create the functions listed in
+ * $SOFTIOMMU_DEVICES (descriptions separated by ';' or newlines).
+ * The preload library calls this when it is loaded; a program using the C
+ * API may call it itself. Functions created before an error remain.
+ * Return: the number of functions created (0 if the variable is unset or
+ * empty), or -1 with the errno of the first description that failed
+ * (sio_device_parse() or sio_device_create()); errors are also reported on
+ * stderr. Thread-safe, except against concurrent setenv(3) as getenv(3) is.
+ */
+int sio_devices_from_env(void);
+
+/**
+ * sio_path_redirect() - where softiommu keeps a directory or file that
+ * stands for a path of the emulated machine.
+ * @path:     absolute, or relative to the current directory; normalised
+ *            lexically as sio_path_is_emulated() does.
+ * @out:      receives the real path when the result is 1.
+ * @out_size: size of @out.
+ *
+ * Once a function exists, softiommu materialises what real clients read to
+ * find VFIO cdevs as ordinary files in a private directory (created on
+ * first need, removed at exit): /sys/bus/pci/devices/<bdf>/... of every
+ * function (vfio-dev/vfioN/dev holds "MAJOR:MINOR\n"),
+ * /sys/class/vfio-dev/..., and the directories /dev/vfio and
+ * /dev/vfio/devices (listing the cdevs). The preload library sends open,
+ * stat, access, getxattr/listxattr and opendir of those paths there; the
+ * cdev nodes themselves are emulated (sio_open()).
+ *
+ * Return: 1 if @path is redirected (@out holds the real path), 0 if not
+ * (including when no function exists), -1 with errno ENAMETOOLONG (@out
+ * too small), EFAULT (@path unreadable) or the error of creating the
+ * private directory. Thread-safe.
+ */
+int sio_path_redirect(const char *path, char *out, size_t out_size);
+
+/* DMA access kinds (sio_dev_translate() @access, struct sio_dma_fault.access). */
+enum sio_dma_access {
+	SIO_DMA_READ = 1 << 0,
+	SIO_DMA_WRITE = 1 << 1,
+	SIO_DMA_EXEC = 1 << 2,		/* an instruction fetch (with READ) */
+	SIO_DMA_PRIV = 1 << 3,		/* a privileged (supervisor) request */
+};
+
+/* Why a DMA or translation failed (struct sio_dma_fault.reason). */
+enum sio_dma_fault_reason {
+	SIO_DMA_FAULT_BLOCKED = 1,	/* nothing attached to the RID or PASID */
+	SIO_DMA_FAULT_PASID = 2,	/* PASID beyond the function's width, or it has none */
+	SIO_DMA_FAULT_APERTURE = 3,	/* outside the domain's aperture */
+	SIO_DMA_FAULT_RANGE = 4,	/* beyond the page table's input range */
+	SIO_DMA_FAULT_NOT_PRESENT = 5,	/* no translation for the address */
+	SIO_DMA_FAULT_PERM = 6,		/* a level lacks a requested right */
+	SIO_DMA_FAULT_RESERVED = 7,	/* reserved bits set in a table entry */
+	SIO_DMA_FAULT_ACCESS_FLAG = 8,	/* Arm access flag clear */
+	SIO_DMA_FAULT_ADDR_SIZE = 9,	/* output beyond the output address size */
+	SIO_DMA_FAULT_TABLE_READ = 10,	/* a table entry could not be read */
+	SIO_DMA_FAULT_AD_UPDATE = 11,	/* an accessed/dirty update could not be written */
+	SIO_DMA_FAULT_BUS = 12,		/* translated, but the memory there is not accessible */
+};
+
+/* A failed DMA or translation, as the IOMMU recorded it. */
+struct sio_dma_fault {
+	uint32_t reason;	/* enum sio_dma_fault_reason */
+	uint32_t access;	/* enum sio_dma_access of the failing request */
+	uint32_t rid;		/* requester ID of the function */
+	uint32_t pasid;		/* SIO_NO_PASID_VAL for a request without PASID */
+	uint64_t iova;		/* the address that faulted */
+	uint64_t done;		/* bytes transferred before the fault */
+	uint32_t level;		/* table level of the faulting entry (walk faults) */
+	uint32_t stage;		/* 1, or 2 for the second stage of a nested walk */
+};
+
+/* A successful translation (sio_dev_translate()). */
+struct sio_dev_xlate {
+	uint64_t addr;		/* process address @iova translates to */
+	uint64_t page_size;	/* size of the translation page containing @iova */
+	uint32_t perm;		/* enum sio_dma_access the translation grants */
+	uint32_t __reserved;
+};
+
+/**
+ * sio_dev_dma_read() / sio_dev_dma_write() - DMA by function @index.
+ * @pasid: the PASID the request carries, or SIO_NO_PASID_VAL.
+ * @iova:  the IO virtual address of the first byte.
+ * @buf:   the function's own memory: where read data lands / what is
+ *         written.
+ * @len:   bytes.
+ *
+ * The transfer is translated by the IOMMU the way the function's requests
+ * would be (IOTLB, page-table walk, permissions, dirty tracking), one
+ * translation page at a time; a piece whose translation fails is not
+ * transferred and nothing of it is touched, and the transfer stops there.
+ * Pieces before it have been transferred (struct sio_dma_fault.done).
+ * Thread-safe; concurrent DMA, attach and unmap behave as on hardware (a
+ * stale IOTLB entry may still be used until it is invalidated).
+ *
+ * Return: @len, or -1 with errno: EFAULT (a translation fault, or memory
+ * not accessible; the fault is recorded for sio_dev_last_fault()), ENODEV
+ * (no such function), EINVAL (@iova + @len wraps around).
+ */
+ssize_t sio_dev_dma_read(int index, uint32_t pasid, uint64_t iova, void *buf, size_t len);
+ssize_t sio_dev_dma_write(int index, uint32_t pasid, uint64_t iova, const void *buf,
+			  size_t len);
+
+/**
+ * sio_dev_translate() - translate one address as function @index's DMA would.
+ * @access: enum sio_dma_access; at least one of READ, WRITE, EXEC.
+ * @out:    filled on success.
+ * Translation has the side effects a device request has (IOTLB fill,
+ * accessed/dirty bits) but moves no data.
+ * Return: 0, or -1 with errno EFAULT (a translation fault, recorded for
+ * sio_dev_last_fault(); or @out unwritable), ENODEV, EINVAL (bad @access).
+ * Thread-safe.
+ */
+int sio_dev_translate(int index, uint32_t pasid, uint64_t iova, unsigned int access,
+		      struct sio_dev_xlate *out);
+
+/**
+ * sio_dev_last_fault() - the fault of the calling thread's most recent
+ * failed DMA or translation on function @index.
+ * Like errno, the record is per thread and is not cleared by later calls
+ * that succeed; a failure on another function replaces it.
+ * Return: 0 with @out filled, or -1 with errno ENOENT (this thread has no
+ * fault recorded for @index) or EFAULT. Thread-safe (the record is the
+ * calling thread's).
+ */
+int sio_dev_last_fault(int index, struct sio_dma_fault *out);
+
 #ifdef __cplusplus
 }
 #endif

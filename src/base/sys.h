@@ -60,4 +60,30 @@ static inline int sio_sys_ioctl(int fd, unsigned long cmd, void *arg)
 	return (int)syscall(SYS_ioctl, fd, cmd, arg);
 }
 
+static inline int sio_sys_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
+}
+
+static inline int sio_sys_mkdirat(int dirfd, const char *path, mode_t mode)
+{
+	return (int)syscall(SYS_mkdirat, dirfd, path, mode);
+}
+
+static inline int sio_sys_unlinkat(int dirfd, const char *path, int flags)
+{
+	return (int)syscall(SYS_unlinkat, dirfd, path, flags);
+}
+
+static inline ssize_t sio_sys_write(int fd, const void *buf, size_t len)
+{
+	return (ssize_t)syscall(SYS_write, fd, buf, len);
+}
+
+/* Linux dirent64 records into @buf; 0 at the end of the directory. */
+static inline long sio_sys_getdents64(int fd, void *buf, size_t len)
+{
+	return syscall(SYS_getdents64, fd, buf, len);
+}
+
 #endif /* SIO_BASE_SYS_H */

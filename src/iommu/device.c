@@ -3,16 +3,18 @@
  * Device contexts: the attachment table RID -> domain and PASID -> domain.
  *
  * Replace semantics: an attachment slot caches what the IOTLB lookup needs
- * from its domain (the tag with the DID, the hash seed, the leaf sizes), so
- * a translation reads the slot and the IOTLB and nothing else. IOTLB entries
- * are tagged by DID and looked up through the slot, so once a replace has
- * published the new slot no translation that starts uses entries of the old
- * domain; nothing needs invalidating (the old domain's entries are still
- * right for its other users and are dropped by its free).
+ * from its domain (the tag with the domain's serial, the hash seed, the leaf
+ * sizes), so a translation reads the slot and the IOTLB and nothing else.
+ * IOTLB entries are tagged by domain serial and looked up through the slot,
+ * so once a replace has published the new tag no translation that starts
+ * uses entries of the old domain; nothing needs invalidating (the old
+ * domain's entries are still right for its other users and are dropped by
+ * its free).
  *
  * Locking: dev->lock serialises slot writes and PASID-table allocation.
- * Readers use the slot's sequence counter (iommu_priv.h) and the acquire
- * loads of the PASID directory and leaves.
+ * Readers load each slot word atomically (iommu_priv.h says why a mix of
+ * old and new words is harmless) and the PASID directory and leaves with
+ * acquire loads.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,6 +23,8 @@
 #include "iommu/iommu_priv.h"
 
 #define SIO_DEV_CAPS_ALL (SIO_DEV_CAP_PRI | SIO_DEV_CAP_ATS | SIO_DEV_CAP_DIRTY)
+/* Any valid key will do for a slot that never had a domain (its tag matches nothing). */
+#define SLOT_PKEY_NONE (~0ULL << 12 | 12)
 
 int sio_iommu_dev_create(struct sio_iommu *iommu, const struct sio_iommu_dev_cfg *cfg,
 			 struct sio_iommu_dev **out)
@@ -33,10 +37,16 @@ int sio_iommu_dev_create(struct sio_iommu *iommu, const struct sio_iommu_dev_cfg
 	if (!dev)
 		return -ENOMEM;
 	memset(dev, 0, sizeof(*dev));
+	dev->iotlb_ent = iommu->iotlb.ent;
+	dev->iotlb_set_mask = iommu->iotlb.set_mask;
+	dev->stat_idx = iommu->stat_idx;
 	dev->iommu = iommu;
 	dev->rid = cfg->rid;
 	dev->pasid_bits = cfg->pasid_bits;
 	dev->caps = cfg->caps;
+	dev->stat_key = iommu->stat_idx + 1;
+	dev->rid_slot.tag = SIO_IOTLB_TAG_NONE;
+	dev->rid_slot.pkey = SLOT_PKEY_NONE;
 	if (cfg->pasid_bits)
 		dev->ndir = sio_max(1u, (1u << cfg->pasid_bits) >> SIO_PASID_LEAF_SHIFT);
 	pthread_mutex_init(&dev->lock, NULL);
@@ -114,34 +124,43 @@ static struct sio_attach *pasid_slot_get(struct sio_iommu_dev *dev, uint32_t pas
 	}
 	leaf = dev->pasid_dir[pasid >> SIO_PASID_LEAF_SHIFT];
 	if (!leaf) {
+		unsigned int i;
+
 		leaf = calloc(SIO_PASID_LEAF, sizeof(*leaf));
 		if (!leaf)
 			return NULL;
-		/* Zeroed slots (blocked, seq 0) before translations can find them. */
+		/*
+		 * Blocked slots before translations can find them (tag 0 would
+		 * match free IOTLB entries).
+		 */
+		for (i = 0; i < SIO_PASID_LEAF; i++) {
+			leaf[i].tag = SIO_IOTLB_TAG_NONE;
+			leaf[i].pkey = SLOT_PKEY_NONE;
+		}
 		__atomic_store_n(&dev->pasid_dir[pasid >> SIO_PASID_LEAF_SHIFT], leaf,
 				 __ATOMIC_RELEASE);
 	}
 	return &leaf[pasid & (SIO_PASID_LEAF - 1)];
 }
 
-/* Publish @domain in @slot (sequence-counted record). Caller holds dev->lock. */
+/*
+ * Publish @domain in @slot. Caller holds dev->lock. The tag goes last: a
+ * hit path that reads it also finds the hash seed and sizes that belong to
+ * it, or older ones, which at worst make it miss.
+ */
 static void slot_write(struct sio_attach *slot, struct sio_domain *domain, uint32_t pasid)
 {
-	uint32_t seq = slot->seq;
-
-	__atomic_store_n(&slot->seq, seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 	if (domain) {
-		__atomic_store_n(&slot->tag,
-				 sio_iotlb_tag(domain->did, pasid != SIO_NO_PASID, pasid),
-				 __ATOMIC_RELAXED);
 		__atomic_store_n(&slot->hseed, domain->hseed, __ATOMIC_RELAXED);
 		__atomic_store_n(&slot->sizes, domain->sizes, __ATOMIC_RELAXED);
-	} else {
-		__atomic_store_n(&slot->tag, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&slot->pkey, sio_attach_pkey(domain->sizes & 0xff),
+				 __ATOMIC_RELAXED);
 	}
-	__atomic_store_n(&slot->domain, domain, __ATOMIC_RELAXED);
-	__atomic_store_n(&slot->seq, seq + 2, __ATOMIC_RELEASE);
+	__atomic_store_n(&slot->domain, domain, __ATOMIC_RELEASE);
+	__atomic_store_n(&slot->tag,
+			 domain ? sio_iotlb_tag(domain->serial, pasid != SIO_NO_PASID, pasid)
+				: SIO_IOTLB_TAG_NONE,
+			 __ATOMIC_RELEASE);
 }
 
 int sio_iommu_dev_attach(struct sio_iommu_dev *dev, uint32_t pasid, struct sio_domain *domain)

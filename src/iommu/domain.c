@@ -71,13 +71,13 @@ int sio_domain_alloc_paging(struct sio_iommu *iommu, const struct sio_domain_pag
 		ret = -EINVAL;
 		goto err_pt;
 	}
-	ret = sio_iommu_did_alloc(iommu, &d->did);
+	ret = sio_iommu_did_alloc(iommu, &d->did, &d->serial);
 	if (ret)
 		goto err_pt;
 
 	d->iommu = iommu;
 	d->kind = SIO_DOMAIN_PAGING;
-	d->hseed = sio_iotlb_hseed(d->did);
+	d->hseed = sio_iotlb_hseed(d->serial);
 	d->pgsize_bitmap = pc->pgsize_bitmap;
 	/*
 	 * Leaf sizes a walk can return: the page sizes, plus the granule, which
@@ -117,7 +117,7 @@ int sio_domain_free(struct sio_domain *d)
 	 * still hold it, so no fill of this DID can follow the invalidation.
 	 */
 	sio_rcu_synchronize();
-	sio_iommu_invalidate_did(iommu, d->did);
+	sio_iommu_inv_serial(iommu, d->serial);
 	sio_pt_destroy(d->pt);
 	sio_iommu_did_free(iommu, d->did);
 	sio_iommu_count_object(iommu, true, -1);
@@ -193,7 +193,7 @@ uint64_t sio_domain_unmap(struct sio_domain *d, uint64_t iova, uint64_t size)
 		 * it; one that ends past it is removed whole and still
 		 * overlaps), whether or not the range had holes.
 		 */
-		sio_iommu_invalidate(d->iommu, d->did, iova, size);
+		sio_iommu_inv_serial_range(d->iommu, d->serial, iova, size);
 		if (++d->unmaps_since_reclaim >= SIO_DOMAIN_RECLAIM_BATCH)
 			reclaim_locked(d);
 	}
@@ -231,7 +231,7 @@ int sio_domain_set_dirty_tracking(struct sio_domain *d, bool enable)
 		 * walk that starts after it, and abandons fills of walks before.
 		 */
 		__atomic_store_n(&d->dirty_enabled, enable, __ATOMIC_RELAXED);
-		sio_iommu_invalidate_did(d->iommu, d->did);
+		sio_iommu_inv_serial(d->iommu, d->serial);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return 0;
@@ -275,9 +275,10 @@ int sio_domain_read_and_clear_dirty(struct sio_domain *d, uint64_t iova, uint64_
 	/* Cleared leaves must be walked again by the next write to be marked again. */
 	if (!ret && !no_clear && c.any) {
 		if (c.last - c.first == UINT64_MAX)
-			sio_iommu_invalidate_did(d->iommu, d->did);
+			sio_iommu_inv_serial(d->iommu, d->serial);
 		else
-			sio_iommu_invalidate(d->iommu, d->did, c.first, c.last - c.first + 1);
+			sio_iommu_inv_serial_range(d->iommu, d->serial, c.first,
+						   c.last - c.first + 1);
 	}
 out:
 	pthread_mutex_unlock(&d->lock);

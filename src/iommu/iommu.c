@@ -17,6 +17,7 @@ char sio_rcu_tsan_token;
 #endif
 
 #define SIO_DEFAULT_NUM_DIDS	65535u
+#define DID_LEAF		256u
 
 /*
  * urcu-bp keeps a registry of reader threads; a child forked while another
@@ -58,9 +59,15 @@ int sio_iommu_create(const struct sio_iommu_cfg *cfg, struct sio_iommu **out)
 		goto err_free;
 	}
 	iommu->did_map[0] = 1;		/* DID 0 is never handed out */
+	iommu->did_serial = calloc(num_dids / DID_LEAF + 1, sizeof(*iommu->did_serial));
+	if (!iommu->did_serial) {
+		ret = -ENOMEM;
+		goto err_did_map;
+	}
+	iommu->next_serial = 1;
 	ret = sio_stat_idx_alloc(&iommu->stat_idx);
 	if (ret)
-		goto err_did_map;
+		goto err_did_serial;
 	ret = sio_iotlb_init(&iommu->iotlb, cfg->iotlb_capacity, cfg->iotlb_policy,
 			     iommu->stat_idx);
 	if (ret)
@@ -73,6 +80,8 @@ int sio_iommu_create(const struct sio_iommu_cfg *cfg, struct sio_iommu **out)
 
 err_stat_idx:
 	sio_stat_idx_free(iommu->stat_idx);
+err_did_serial:
+	free(iommu->did_serial);
 err_did_map:
 	free(iommu->did_map);
 err_free:
@@ -82,6 +91,8 @@ err_free:
 
 void sio_iommu_destroy(struct sio_iommu *iommu)
 {
+	unsigned int i;
+
 	if (!iommu)
 		return;
 	if (iommu->ndomains || iommu->ndevs)
@@ -90,6 +101,9 @@ void sio_iommu_destroy(struct sio_iommu *iommu)
 	sio_iotlb_fini(&iommu->iotlb);
 	sio_stat_idx_free(iommu->stat_idx);
 	pthread_mutex_destroy(&iommu->lock);
+	for (i = 0; i <= iommu->num_dids / DID_LEAF; i++)
+		free(iommu->did_serial[i]);
+	free(iommu->did_serial);
 	free(iommu->did_map);
 	free(iommu);
 }
@@ -104,26 +118,46 @@ unsigned int sio_iommu_iotlb_capacity(const struct sio_iommu *iommu)
 	return iommu->iotlb.capacity;
 }
 
-/* The lowest free DID: deterministic, so tests can predict DIDs. */
-int sio_iommu_did_alloc(struct sio_iommu *iommu, uint32_t *did)
+/*
+ * The lowest free DID (deterministic, so tests can predict DIDs) and a new
+ * serial. Publishes DID -> serial for invalidations by DID.
+ */
+int sio_iommu_did_alloc(struct sio_iommu *iommu, uint32_t *did, uint64_t *serial)
 {
 	unsigned int w, nwords = iommu->num_dids / 64 + 1;
 	int ret = -ENOSPC;
 
 	pthread_mutex_lock(&iommu->lock);
+	if (iommu->next_serial > SIO_IOTLB_SERIAL_MAX)
+		goto out;
 	for (w = 0; w < nwords; w++) {
-		unsigned int b;
+		uint64_t **leafp;
+		unsigned int b, n;
 
 		if (iommu->did_map[w] == UINT64_MAX)
 			continue;
 		b = sio_ffs64(~iommu->did_map[w]);
-		if (w * 64 + b > iommu->num_dids)
+		n = w * 64 + b;
+		if (n > iommu->num_dids)
 			break;
+		leafp = &iommu->did_serial[n / DID_LEAF];
+		if (!*leafp) {
+			uint64_t *leaf = calloc(DID_LEAF, sizeof(*leaf));
+
+			if (!leaf) {
+				ret = -ENOMEM;
+				break;
+			}
+			__atomic_store_n(leafp, leaf, __ATOMIC_RELEASE);
+		}
 		iommu->did_map[w] |= 1ULL << b;
-		*did = w * 64 + b;
+		*did = n;
+		*serial = iommu->next_serial++;
+		__atomic_store_n(&(*leafp)[n % DID_LEAF], *serial, __ATOMIC_RELAXED);
 		ret = 0;
 		break;
 	}
+out:
 	pthread_mutex_unlock(&iommu->lock);
 	return ret;
 }
@@ -131,8 +165,20 @@ int sio_iommu_did_alloc(struct sio_iommu *iommu, uint32_t *did)
 void sio_iommu_did_free(struct sio_iommu *iommu, uint32_t did)
 {
 	pthread_mutex_lock(&iommu->lock);
+	__atomic_store_n(&iommu->did_serial[did / DID_LEAF][did % DID_LEAF], 0, __ATOMIC_RELAXED);
 	iommu->did_map[did / 64] &= ~(1ULL << (did % 64));
 	pthread_mutex_unlock(&iommu->lock);
+}
+
+/* Serial of the domain holding @did, 0 if none (nothing of it can be cached). */
+static uint64_t did_serial(struct sio_iommu *iommu, uint32_t did)
+{
+	uint64_t *leaf;
+
+	if (did > iommu->num_dids)
+		return 0;
+	leaf = __atomic_load_n(&iommu->did_serial[did / DID_LEAF], __ATOMIC_ACQUIRE);
+	return leaf ? __atomic_load_n(&leaf[did % DID_LEAF], __ATOMIC_RELAXED) : 0;
 }
 
 void sio_iommu_count_object(struct sio_iommu *iommu, bool domain, int delta)
@@ -172,7 +218,8 @@ void sio_iommu_reset_stats(struct sio_iommu *iommu)
 	pthread_mutex_unlock(&iommu->lock);
 }
 
-void sio_iommu_invalidate(struct sio_iommu *iommu, uint32_t did, uint64_t iova, uint64_t size)
+void sio_iommu_inv_serial_range(struct sio_iommu *iommu, uint64_t serial, uint64_t iova,
+				uint64_t size)
 {
 	uint64_t last;
 
@@ -181,13 +228,25 @@ void sio_iommu_invalidate(struct sio_iommu *iommu, uint32_t did, uint64_t iova, 
 	if (check_add_overflow(iova, size - 1, &last))
 		last = UINT64_MAX;
 	sio_stat_inc(iommu->stat_idx, SIO_STAT_INVAL);
-	sio_iotlb_inv_range(&iommu->iotlb, did, iova, last);
+	if (serial)
+		sio_iotlb_inv_range(&iommu->iotlb, serial, iova, last);
+}
+
+void sio_iommu_inv_serial(struct sio_iommu *iommu, uint64_t serial)
+{
+	sio_stat_inc(iommu->stat_idx, SIO_STAT_INVAL);
+	if (serial)
+		sio_iotlb_inv_domain(&iommu->iotlb, serial);
+}
+
+void sio_iommu_invalidate(struct sio_iommu *iommu, uint32_t did, uint64_t iova, uint64_t size)
+{
+	sio_iommu_inv_serial_range(iommu, did_serial(iommu, did), iova, size);
 }
 
 void sio_iommu_invalidate_did(struct sio_iommu *iommu, uint32_t did)
 {
-	sio_stat_inc(iommu->stat_idx, SIO_STAT_INVAL);
-	sio_iotlb_inv_did(&iommu->iotlb, did);
+	sio_iommu_inv_serial(iommu, did_serial(iommu, did));
 }
 
 void sio_iommu_invalidate_all(struct sio_iommu *iommu)

@@ -9,7 +9,9 @@
  *  - struct sio_iommu: one hardware instance. Owns the IOTLB, the domain-ID
  *    (DID / VMID) allocator and the counters. Destroyed last.
  *  - struct sio_domain: an address space (PAGING: a struct sio_pt the domain
- *    owns). Tagged with a DID; every IOTLB entry carries the DID it was
+ *    owns). Holds a DID (the hardware's domain ID, reused after a free: what
+ *    invalidation requests and fault records name) and a serial that is
+ *    never reused: every IOTLB entry carries the serial of the domain it was
  *    filled for.
  *  - struct sio_iommu_dev: a device context: RID, PASID width, capabilities
  *    and the attachment table (no-PASID slot + sparse PASID table).
@@ -24,13 +26,13 @@
  * every domain and device gone before their IOMMU.
  *
  * Caching semantics (hw-model §5.4). An IOTLB entry caches one leaf
- * translation (page base, size, permissions) keyed by (DID, PASID or none,
- * page at the leaf size). Once cached it is used until a matching
+ * translation (page base, size, permissions) keyed by (domain, PASID or
+ * none, page at the leaf size). Once cached it is used until a matching
  * invalidation or a capacity eviction, whatever happens to the page table
  * meanwhile (a stale hit is observable). Failed translations are never
  * cached. After a replace attach the device looks up entries under its new
- * domain's DID only, so entries of the old domain are no longer used by it
- * (they stay valid for the old domain's other users). sio_domain_unmap()
+ * domain only, so entries of the old domain are no longer used by it (they
+ * stay valid for the old domain's other users). sio_domain_unmap()
  * invalidates what it removed before it returns; sio_domain_map() needs no
  * invalidation (not-present entries are never cached).
  *
@@ -60,7 +62,7 @@ enum sio_iommu_type {
 /*
  * What the IOTLB does when an insertion finds no free entry. The IOTLB is
  * set-associative (SIO_IOTLB_WAYS entries per set, sets chosen by a hash of
- * DID and page); both policies are deterministic: the same sequence of
+ * domain and page); both policies are deterministic: the same sequence of
  * operations on one thread gives the same contents.
  */
 enum sio_iotlb_policy {
@@ -132,6 +134,7 @@ void sio_iommu_reset_stats(struct sio_iommu *iommu);
  * Invalidation. Each completes before it returns: no translation that starts
  * afterwards uses a removed entry, and a translation that walked the table
  * before the change cannot re-insert its result after the call returns.
+ * A DID no domain holds has nothing cached (counted, nothing else).
  *  - sio_iommu_invalidate(): entries of @did whose page overlaps
  *    [iova, iova + size) — including a large page that contains @iova — for
  *    every PASID. size 0 does nothing; a range past 2^64 is clamped.
@@ -180,8 +183,8 @@ int sio_domain_alloc_paging(struct sio_iommu *iommu, const struct sio_domain_pag
 			    struct sio_domain **out);
 /*
  * Free a domain nothing is attached to: waits for a grace period (no
- * translation can still be walking it or about to cache it), invalidates its
- * DID, then frees the table and releases the DID.
+ * translation can still be walking it or about to cache it), invalidates
+ * its entries, then frees the table and releases the DID.
  * Return: 0, -EBUSY (still attached somewhere; nothing done). NULL: 0.
  */
 int sio_domain_free(struct sio_domain *d);
@@ -204,7 +207,7 @@ struct sio_pt *sio_domain_pt(struct sio_domain *d);
 int sio_domain_map(struct sio_domain *d, uint64_t iova, uint64_t pa, uint64_t size, int prot);
 /*
  * Unmap whole leaves from @iova (sio_pt_unmap() rules) and invalidate every
- * IOTLB entry of the DID overlapping what was removed before returning.
+ * IOTLB entry of the domain overlapping what was removed before returning.
  * Table memory the unmap unlinked is freed after a grace period: in batches
  * (every SIO_DOMAIN_RECLAIM_BATCH unmaps), by sio_domain_reclaim() and by
  * sio_domain_free(). Return: bytes unmapped.
@@ -218,7 +221,7 @@ int sio_domain_iova_to_phys(struct sio_domain *d, uint64_t iova, uint64_t *pa,
 			    unsigned int *size_lg2);
 
 /*
- * Dirty tracking. Enabling or disabling invalidates the DID, so a cached
+ * Dirty tracking. Enabling or disabling invalidates the domain, so a cached
  * writable entry is walked again and the device's next write sets the dirty
  * bit. While tracking is disabled, a dirty-capable domain's walks set no
  * accessed/dirty bits (VT-d SSADE semantics).
@@ -271,7 +274,7 @@ struct sio_iommu *sio_iommu_dev_iommu(const struct sio_iommu_dev *dev);
  * Attach @domain to the device's RID (@pasid == SIO_NO_PASID) or to @pasid,
  * atomically replacing what was there; NULL blocks (DMA faults). After the
  * call returns, no translation that starts uses the old attachment (IOTLB
- * entries are tagged by DID and looked up through the current domain; the
+ * entries are tagged by domain and looked up through the current one; the
  * old domain's entries are left to its other users and to its free).
  * Return: 0, -EINVAL (domain of another IOMMU; PASID beyond the device's
  * width or the device has none; dirty-tracking domain on a device without
@@ -324,9 +327,10 @@ struct sio_xlate {
  * X, PRIV) as the device's DMA would: IOTLB lookup at each leaf size the
  * domain uses (smallest first), else a walk of the domain's table (setting
  * accessed/dirty bits as the domain's format and dirty tracking say) whose
- * success is cached. A cached entry lacking a requested right, or filled
- * for a write-less access when the write must set a dirty bit, is walked
- * again (never a cached fault).
+ * success is cached. A cached entry lacking a requested right (a read-only
+ * leaf, or a writable leaf cached before it was dirty while dirty tracking
+ * is on) or filled for the other privilege is walked again: a cached entry
+ * never produces a fault. out->fault is written only on failure.
  * Return: 0 with pa/size_lg2/perm; -EACCES with out->fault filled (the
  * IOMMU refused the access); -EINVAL (no R/W/X in @access).
  */

@@ -18,10 +18,17 @@ struct sio_iommu {
 	enum sio_iommu_type type;
 	unsigned int stat_idx;		/* per-thread counter index (stats.h) */
 
-	/* lock protects: did_map, stat_base, ndomains, ndevs. */
+	/*
+	 * lock protects: did_map, next_serial, stat_base, ndomains, ndevs, and
+	 * the writes of did_serial (read lock-free by invalidations: atomic
+	 * loads of published leaves).
+	 */
 	pthread_mutex_t lock;
 	unsigned int num_dids;
 	uint64_t *did_map;		/* bit n: DID n in use (bit 0 always set) */
+	/* DID -> serial of the domain holding it (0: none), in leaves of 256. */
+	uint64_t **did_serial;
+	uint64_t next_serial;
 	uint64_t stat_base[SIO_STAT_NR];	/* sums at create / last reset */
 	unsigned int ndomains, ndevs;
 };
@@ -35,7 +42,8 @@ struct sio_domain {
 	struct sio_iommu *iommu;
 	enum sio_domain_kind kind;
 	uint32_t did;
-	uint64_t hseed;			/* sio_iotlb_hseed(did) */
+	uint64_t serial;		/* IOTLB tag of the domain: never reused */
+	uint64_t hseed;			/* sio_iotlb_hseed(serial) */
 	uint64_t sizes;			/* leaf lg2 per byte, ascending, 0-terminated */
 	uint64_t aperture_start, aperture_last;
 	uint64_t pgsize_bitmap;
@@ -60,25 +68,43 @@ struct sio_domain {
 
 /*
  * One attachment (the RID's, or one PASID's). Written only under the
- * device's lock, as a sequence-counted record: seq odd while it changes.
- * Readers take seq (acquire), the fields (relaxed), an acquire fence and seq
- * again, and retry on a change. tag == 0 means blocked (domain NULL).
+ * device's lock; each word is read lock-free on its own. The hit path reads
+ * tag, hseed and pkey (other sizes: sizes). A mix of an old and a new
+ * attachment's words is harmless: an IOTLB entry matches only its own (tag,
+ * page | lg2) and a tag names one domain forever (iotlb.h), so a match is
+ * always a translation of the tag's domain; the leaf size and its mask come
+ * from one word (pkey), so they agree. tag is written last (release). The
+ * miss path reads domain (acquire) and walks it.
+ * Blocked: tag SIO_IOTLB_TAG_NONE (matches no entry), domain NULL.
  */
 struct sio_attach {
-	uint32_t seq;
-	uint32_t pad;
-	uint64_t tag;			/* sio_iotlb_tag(did, has_pasid, pasid); 0: blocked */
+	uint64_t tag;
 	uint64_t hseed;
-	uint64_t sizes;
+	uint64_t sizes;			/* of the domain; byte 0 is the smallest leaf */
+	uint64_t pkey;			/* ~(smallest leaf size - 1) | its lg2 */
 	struct sio_domain *domain;
 };
+
+static inline uint64_t sio_attach_pkey(unsigned int lg2)
+{
+	return ~((1ULL << lg2) - 1) | lg2;
+}
 
 #define SIO_PASID_LEAF_SHIFT	8
 #define SIO_PASID_LEAF		(1u << SIO_PASID_LEAF_SHIFT)
 
 struct sio_iommu_dev {
-	/* The RID's slot first: the hit path touches this line and nothing else of dev. */
+	/*
+	 * The hit path reads this first cache line and nothing else of the
+	 * device: the RID's slot and copies of the IOMMU's immutable IOTLB
+	 * geometry and counter index.
+	 */
 	struct sio_attach rid_slot __attribute__((aligned(64)));
+	struct sio_iotlb_entry *iotlb_ent;
+	uint64_t iotlb_set_mask;
+	unsigned int stat_idx;
+	unsigned int stat_key;		/* stat_idx + 1 (stats.h) */
+
 	struct sio_iommu *iommu;
 	uint32_t rid;
 	unsigned int pasid_bits;
@@ -95,9 +121,13 @@ struct sio_iommu_dev {
 	pthread_mutex_t lock;
 };
 
-/* DID allocation (iommu.c): 0 or -ENOSPC. */
-int sio_iommu_did_alloc(struct sio_iommu *iommu, uint32_t *did);
+/* DID and serial allocation (iommu.c): 0, -ENOSPC or -ENOMEM. */
+int sio_iommu_did_alloc(struct sio_iommu *iommu, uint32_t *did, uint64_t *serial);
 void sio_iommu_did_free(struct sio_iommu *iommu, uint32_t did);
 void sio_iommu_count_object(struct sio_iommu *iommu, bool domain, int delta);
+/* sio_iommu_invalidate() / _did() for a domain known by its serial (0: count only). */
+void sio_iommu_inv_serial_range(struct sio_iommu *iommu, uint64_t serial, uint64_t iova,
+				uint64_t size);
+void sio_iommu_inv_serial(struct sio_iommu *iommu, uint64_t serial);
 
 #endif /* SIO_IOMMU_IOMMU_PRIV_H */

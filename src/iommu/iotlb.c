@@ -13,13 +13,13 @@
 
 enum inv_mode {
 	INV_RANGE,
-	INV_DID,
+	INV_DOMAIN,
 	INV_ALL,
 };
 
 struct inv_req {
 	enum inv_mode mode;
-	uint32_t did;
+	uint64_t serial;
 	uint64_t iova, last;
 };
 
@@ -111,9 +111,9 @@ static bool key_matches(const struct inv_req *r, uint64_t tag, uint64_t page)
 		return false;
 	if (r->mode == INV_ALL)
 		return true;
-	if ((uint32_t)(tag >> 32) != r->did)
+	if (tag >> SIO_IOTLB_PASID_BITS != r->serial)
 		return false;
-	if (r->mode == INV_DID)
+	if (r->mode == INV_DOMAIN)
 		return true;
 	return base <= r->last && base + ((1ULL << s) - 1) >= r->iova;
 }
@@ -162,10 +162,10 @@ static void inv_begin(struct sio_iotlb *t)
 	__atomic_fetch_add(&t->gen, 1, __ATOMIC_SEQ_CST);
 }
 
-void sio_iotlb_inv_range(struct sio_iotlb *t, uint32_t did, uint64_t iova, uint64_t last)
+void sio_iotlb_inv_range(struct sio_iotlb *t, uint64_t serial, uint64_t iova, uint64_t last)
 {
-	struct inv_req r = { INV_RANGE, did, iova, last };
-	uint64_t hseed = sio_iotlb_hseed(did), nsets = t->set_mask + 1, probes = 0;
+	struct inv_req r = { INV_RANGE, serial, iova, last };
+	uint64_t hseed = sio_iotlb_hseed(serial), nsets = t->set_mask + 1, probes = 0;
 	uint64_t sizes, m;
 
 	inv_begin(t);
@@ -193,9 +193,9 @@ void sio_iotlb_inv_range(struct sio_iotlb *t, uint32_t did, uint64_t iova, uint6
 	}
 }
 
-void sio_iotlb_inv_did(struct sio_iotlb *t, uint32_t did)
+void sio_iotlb_inv_domain(struct sio_iotlb *t, uint64_t serial)
 {
-	struct inv_req r = { INV_DID, did, 0, 0 };
+	struct inv_req r = { INV_DOMAIN, serial, 0, 0 };
 
 	inv_begin(t);
 	inv_scan(t, &r);

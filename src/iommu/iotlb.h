@@ -4,12 +4,18 @@
  *
  * Layout. nsets sets of SIO_IOTLB_WAYS 32-byte entries (a set is two cache
  * lines). An entry is keyed by
- *   tag  = DID << 32 | PASID tag (0: request without PASID, else PASID + 1)
+ *   tag  = domain serial << 21 | PASID tag (0: request without PASID, else
+ *          PASID + 1)
  *   page = iova page base | size_lg2 (page bases are >= 2 KiB aligned)
- * and holds val = pa page base | SIO_IOTLB_V_* flags. tag 0 marks a free
- * entry (DIDs start at 1). The set is chosen by a hash of (DID, page) only,
- * so every PASID's entry for one page of one DID is in the same set and a
- * range invalidation probes one set per (page, size).
+ * and holds val = pa page base | SIO_IOTLB_V_* flags. A domain's serial is
+ * unique for the IOMMU's lifetime (DIDs are reused, serials never), so a
+ * translation that read a device's attachment just before a replace can
+ * only ever match entries of the domain it read, which are right for it.
+ * tag 0 marks a free entry (serials start at 1); a blocked attachment uses
+ * SIO_IOTLB_TAG_NONE, which no entry carries. The set is chosen by a hash
+ * of (serial, page) only, so every PASID's entry for one page of one
+ * domain is in the same set and a range invalidation probes one set per
+ * (page, size).
  *
  * Readers never lock or write: an entry has a sequence counter, odd while a
  * writer owns it. A reader loads seq (acquire), the key and value (relaxed),
@@ -69,37 +75,50 @@ struct sio_iotlb {
 	uint32_t nvalid;
 };
 
-static inline uint64_t sio_iotlb_hseed(uint32_t did)
+/* Set hash: bits 32 and up of (page ^ hseed) * SIO_IOTLB_HASH_MUL (Fibonacci hashing). */
+#define SIO_IOTLB_HASH_MUL	0x9e3779b97f4a7c15ULL
+#define SIO_IOTLB_PASID_BITS	21
+#define SIO_IOTLB_SERIAL_MAX	((1ULL << (64 - SIO_IOTLB_PASID_BITS)) - 2)
+#define SIO_IOTLB_TAG_NONE	UINT64_MAX
+
+static inline uint64_t sio_iotlb_hseed(uint64_t serial)
 {
-	return (uint64_t)did * 0xc2b2ae3d27d4eb4fULL;
+	return serial * 0xc2b2ae3d27d4eb4fULL;
 }
 
-static inline uint64_t sio_iotlb_tag(uint32_t did, bool has_pasid, uint32_t pasid)
+static inline uint64_t sio_iotlb_tag(uint64_t serial, bool has_pasid, uint32_t pasid)
 {
-	return (uint64_t)did << 32 | (has_pasid ? (uint64_t)pasid + 1 : 0);
+	return serial << SIO_IOTLB_PASID_BITS | (has_pasid ? (uint64_t)pasid + 1 : 0);
+}
+
+static inline struct sio_iotlb_entry *sio_iotlb_set_of(struct sio_iotlb_entry *ent,
+						      uint64_t set_mask, uint64_t hseed,
+						      uint64_t page)
+{
+	uint64_t h = (page ^ hseed) * SIO_IOTLB_HASH_MUL;
+
+	return &ent[((h >> 32) & set_mask) * SIO_IOTLB_WAYS];
 }
 
 static inline struct sio_iotlb_entry *sio_iotlb_set(const struct sio_iotlb *t, uint64_t hseed,
 						   uint64_t page)
 {
-	uint64_t h = (page ^ hseed) * 0x9e3779b97f4a7c15ULL;
-
-	return &t->ent[((h >> 32) & t->set_mask) * SIO_IOTLB_WAYS];
+	return sio_iotlb_set_of(t->ent, t->set_mask, hseed, page);
 }
 
 /*
  * Look @iova up under @tag at each size of @sizes (one lg2 per byte,
- * smallest first, 0-terminated). Return: true with *val and *lg2 of a
- * matching, stable entry.
+ * smallest first, 0-terminated) in the table @ent / @set_mask. Return: true
+ * with *val and *lg2 of a matching, stable entry.
  */
-static inline bool sio_iotlb_lookup(const struct sio_iotlb *t, uint64_t tag, uint64_t hseed,
-				    uint64_t sizes, uint64_t iova, uint64_t *val,
-				    unsigned int *lg2)
+static inline bool sio_iotlb_lookup(struct sio_iotlb_entry *ent, uint64_t set_mask,
+				    uint64_t tag, uint64_t hseed, uint64_t sizes, uint64_t iova,
+				    uint64_t *val, unsigned int *lg2)
 {
 	for (; sizes; sizes >>= 8) {
 		unsigned int s = (unsigned int)(sizes & 0xff);
 		uint64_t page = ((iova >> s) << s) | s;
-		const struct sio_iotlb_entry *e = sio_iotlb_set(t, hseed, page);
+		const struct sio_iotlb_entry *e = sio_iotlb_set_of(ent, set_mask, hseed, page);
 		unsigned int w;
 
 		for (w = 0; w < SIO_IOTLB_WAYS; w++, e++) {
@@ -141,9 +160,9 @@ static inline uint64_t sio_iotlb_fill_begin(struct sio_iotlb *t)
 void sio_iotlb_fill(struct sio_iotlb *t, uint64_t g0, uint64_t tag, uint64_t hseed,
 		    uint64_t iova, unsigned int lg2, uint64_t pa_base, unsigned int vflags);
 
-/* Entries of @did overlapping [iova, last] (any PASID); see sio_iommu_invalidate(). */
-void sio_iotlb_inv_range(struct sio_iotlb *t, uint32_t did, uint64_t iova, uint64_t last);
-void sio_iotlb_inv_did(struct sio_iotlb *t, uint32_t did);
+/* Entries of domain @serial overlapping [iova, last] (any PASID); see sio_iommu_invalidate(). */
+void sio_iotlb_inv_range(struct sio_iotlb *t, uint64_t serial, uint64_t iova, uint64_t last);
+void sio_iotlb_inv_domain(struct sio_iotlb *t, uint64_t serial);
 void sio_iotlb_inv_all(struct sio_iotlb *t);
 unsigned int sio_iotlb_count(const struct sio_iotlb *t);
 

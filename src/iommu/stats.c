@@ -16,6 +16,8 @@
 
 __thread struct sio_stat_thread *sio_stat_self
 	__attribute__((visibility("hidden"), tls_model("initial-exec")));
+__thread struct sio_stat_cache sio_stat_cache
+	__attribute__((visibility("hidden"), tls_model("initial-exec")));
 
 static pthread_mutex_t stat_lock_initial = PTHREAD_MUTEX_INITIALIZER;
 /* Replaced by a fresh lock in a forked child (see stat_child). */
@@ -78,8 +80,10 @@ static void stat_thread_exit(void *arg)
 		free(c);
 	}
 	pthread_mutex_unlock(&stat_lock);
-	if (sio_stat_self == t)
+	if (sio_stat_self == t) {
 		sio_stat_self = NULL;
+		sio_stat_cache.key = 0;
+	}
 	free(t);
 }
 
@@ -136,8 +140,10 @@ void sio_stat_add_slow(unsigned int idx, enum sio_stat_id id, uint64_t n)
 		__atomic_fetch_add(&stat_global[idx][id], n, __ATOMIC_RELAXED);
 		return;
 	}
-	p = &c->line[idx & (SIO_STAT_CHUNK - 1)].c[id];
-	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+	sio_stat_cache.key = idx + 1;
+	sio_stat_cache.line = c->line[idx & (SIO_STAT_CHUNK - 1)].c;
+	p = &sio_stat_cache.line[id];
+	sio_stat_line_add(p, n);
 }
 
 int sio_stat_idx_alloc(unsigned int *idx)

@@ -59,24 +59,42 @@ struct sio_stat_thread {
 extern __thread struct sio_stat_thread *sio_stat_self
 	__attribute__((visibility("hidden"), tls_model("initial-exec")));
 
+/* The line of the instance this thread counted for last (key = index + 1; 0: none). */
+struct sio_stat_cache {
+	unsigned int key;
+	uint64_t *line;
+};
+
+extern __thread struct sio_stat_cache sio_stat_cache
+	__attribute__((visibility("hidden"), tls_model("initial-exec")));
+
 void sio_stat_add_slow(unsigned int idx, enum sio_stat_id id, uint64_t n);
+
+/*
+ * Add to a counter of the calling thread's own line. Single writer, read
+ * concurrently by sums with atomic loads: a relaxed load + store is enough.
+ */
+static inline void sio_stat_line_add(uint64_t *p, uint64_t n)
+{
+	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+/* Count @n events for the instance of index @key - 1. */
+static inline void sio_stat_add_key(unsigned int key, enum sio_stat_id id, uint64_t n)
+{
+	uint64_t *p;
+
+	if (unlikely(sio_stat_cache.key != key)) {
+		sio_stat_add_slow(key - 1, id, n);
+		return;
+	}
+	p = &sio_stat_cache.line[id];
+	sio_stat_line_add(p, n);
+}
 
 static inline void sio_stat_add(unsigned int idx, enum sio_stat_id id, uint64_t n)
 {
-	struct sio_stat_thread *t = sio_stat_self;
-	struct sio_stat_chunk *c;
-	uint64_t *p;
-
-	if (unlikely(!t))
-		goto slow;
-	c = __atomic_load_n(&t->chunk[idx >> SIO_STAT_CHUNK_SHIFT], __ATOMIC_RELAXED);
-	if (unlikely(!c))
-		goto slow;
-	p = &c->line[idx & (SIO_STAT_CHUNK - 1)].c[id];
-	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
-	return;
-slow:
-	sio_stat_add_slow(idx, id, n);
+	sio_stat_add_key(idx + 1, id, n);
 }
 
 static inline void sio_stat_inc(unsigned int idx, enum sio_stat_id id)

@@ -3,11 +3,12 @@
  * Single-stage translation: the IOTLB hit path and the walk on a miss.
  *
  * Hit path (no lock, no RCU, no write to shared memory): read the
- * attachment slot under its sequence counter, probe the IOTLB at each leaf
- * size of the attached domain, then confirm the slot did not change while
- * probing. If it did, retry: the hit then linearises at the slot read, so a
- * translation starting after a replace returns never uses the old DID (nor a
- * reused one). Only the per-thread counter line is written.
+ * attachment slot's tag, hash seed and smallest leaf size, probe way 0 of
+ * that IOTLB set inline (other ways and sizes out of line), check the
+ * entry's sequence counter and rights. Only the per-thread counter line is
+ * written. The slot needs no sequence counter: tags are domain serials,
+ * never reused, so a hit is a translation of the domain whose tag was read,
+ * as of that read (iommu_priv.h).
  *
  * Miss path: inside an RCU read-side section, read the slot's domain, check
  * the aperture, read the IOTLB generation, walk the table, and cache a
@@ -20,15 +21,6 @@
 #include "iommu/rcu.h"
 
 #define ACC_RWX (SIO_PT_R | SIO_PT_W | SIO_PT_X)
-
-static void spin_pause(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#endif
-}
 
 /* Slot of a valid @pasid, or NULL when no attachment was ever made there. */
 static const struct sio_attach *pasid_slot(const struct sio_iommu_dev *dev, uint32_t pasid)
@@ -75,8 +67,10 @@ struct xreq {
 	unsigned int access;
 };
 
-static int fault(const struct xreq *r, enum sio_fault_reason reason, uint32_t did,
-		 unsigned int level, uint64_t entry_addr, struct sio_xlate *out)
+static __attribute__((noinline, cold)) int fault(const struct xreq *r,
+						  enum sio_fault_reason reason, uint32_t did,
+						  unsigned int level, uint64_t entry_addr,
+						  struct sio_xlate *out)
 {
 	struct sio_fault *f = &out->fault;
 
@@ -90,38 +84,29 @@ static int fault(const struct xreq *r, enum sio_fault_reason reason, uint32_t di
 	f->iova = r->iova;
 	f->level = level;
 	f->entry_addr = entry_addr;
-	sio_stat_inc(r->dev->iommu->stat_idx, SIO_STAT_FAULT);
+	sio_stat_inc(r->dev->stat_idx, SIO_STAT_FAULT);
 	return -EACCES;
 }
 
-static int translate_miss(const struct xreq *r, const struct sio_attach *slot,
-			  struct sio_xlate *out)
+/* The walk behind an IOTLB miss (or an entry lacking a right, or changing under us). */
+static __attribute__((noinline)) int translate_miss(const struct xreq *r,
+						    const struct sio_attach *slot,
+						    struct sio_xlate *out)
 {
 	struct sio_iommu *iommu = r->dev->iommu;
 	struct sio_pt_walk_result res;
 	struct sio_domain *d;
 	unsigned int vflags;
-	uint64_t tag, g0;
-	uint32_t seq;
 	bool set_ad;
+	uint64_t g0;
 	int ret;
 
-	sio_stat_inc(iommu->stat_idx, SIO_STAT_MISS);
+	sio_stat_inc(r->dev->stat_idx, SIO_STAT_MISS);
 	if (!slot)
 		return fault(r, SIO_FAULT_BLOCKED, 0, 0, 0, out);
 
 	sio_rcu_read_lock();
-	do {
-		seq = __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE);
-		if (seq & 1) {
-			spin_pause();
-			continue;
-		}
-		d = __atomic_load_n(&slot->domain, __ATOMIC_RELAXED);
-		tag = __atomic_load_n(&slot->tag, __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	} while ((seq & 1) || __atomic_load_n(&slot->seq, __ATOMIC_RELAXED) != seq);
-
+	d = __atomic_load_n(&slot->domain, __ATOMIC_ACQUIRE);
 	if (!d) {
 		ret = fault(r, SIO_FAULT_BLOCKED, 0, 0, 0, out);
 		goto out_unlock;
@@ -137,8 +122,8 @@ static int translate_miss(const struct xreq *r, const struct sio_attach *slot,
 	res.loads = 0;
 	ret = sio_pt_walk(d->pt_cfg, d->pt_root, &sio_pt_mem_direct, r->iova, r->access, set_ad,
 			  &res);
-	sio_stat_inc(iommu->stat_idx, SIO_STAT_WALK);
-	sio_stat_add(iommu->stat_idx, SIO_STAT_LOAD, res.loads);
+	sio_stat_inc(r->dev->stat_idx, SIO_STAT_WALK);
+	sio_stat_add(r->dev->stat_idx, SIO_STAT_LOAD, res.loads);
 	if (ret) {
 		ret = fault(r, pt_fault_reason(res.fault), d->did, res.level, res.fault_entry_addr,
 			    out);
@@ -154,7 +139,8 @@ static int translate_miss(const struct xreq *r, const struct sio_attach *slot,
 	if (r->access & SIO_PT_PRIV)
 		vflags |= SIO_IOTLB_V_PRIVREQ;
 	if (res.size_lg2 >= 6 && res.size_lg2 < 64)
-		sio_iotlb_fill(&iommu->iotlb, g0, tag, d->hseed, r->iova, res.size_lg2,
+		sio_iotlb_fill(&iommu->iotlb, g0, sio_iotlb_tag(d->serial, r->has_pasid, r->pasid),
+			       d->hseed, r->iova, res.size_lg2,
 			       res.oa & ~((1ULL << res.size_lg2) - 1), vflags);
 	out->pa = res.oa;
 	out->size_lg2 = res.size_lg2;
@@ -165,57 +151,145 @@ out_unlock:
 	return ret;
 }
 
+/* @pasid == SIO_NO_PASID: a request without PASID. Six arguments: a sibling call. */
+static __attribute__((noinline)) int translate_slow(struct sio_iommu_dev *dev,
+						    const struct sio_attach *slot, uint32_t pasid,
+						    uint64_t iova, unsigned int access,
+						    struct sio_xlate *out)
+{
+	struct xreq r = { dev, pasid != SIO_NO_PASID, pasid, iova, access };
+
+	return translate_miss(&r, slot, out);
+}
+
+static inline __attribute__((always_inline)) int
+hit(struct sio_iommu_dev *dev, uint64_t val, unsigned int lg2, uint64_t pmask, uint64_t iova,
+    struct sio_xlate *out)
+{
+	out->pa = (val & pmask) | (iova & ~pmask);
+	out->size_lg2 = lg2;
+	out->perm = (unsigned int)(val & SIO_IOTLB_V_PERM);
+	sio_stat_add_key(dev->stat_key, SIO_STAT_HIT, 1);
+	return 0;
+}
+
+/*
+ * An entry serves a request if it has the requested R/W/X and was filled
+ * for the request's privilege (PRIV is bit 3, SIO_IOTLB_V_PRIVREQ bit 4).
+ * Plain requests (R/W/X only) need just (val & (access | PRIVREQ)) == access.
+ */
+#define WANT(access)	(((access) & ACC_RWX) | (((access) & SIO_PT_PRIV) << 1))
+#define WANT_MASK(access) (((access) & ACC_RWX) | SIO_IOTLB_V_PRIVREQ)
+
+_Static_assert(SIO_PT_PRIV << 1 == SIO_IOTLB_V_PRIVREQ, "privilege bit layout");
+
+static inline __attribute__((always_inline)) bool
+entry_stable(const struct sio_iotlb_entry *e, uint32_t eseq)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return !((__atomic_load_n(&e->seq, __ATOMIC_RELAXED) ^ eseq) | (eseq & 1));
+}
+
+/* Every way at every leaf size of the slot's domain: after way 0 of the smallest missed. */
+static __attribute__((noinline)) int translate_other(struct sio_iommu_dev *dev,
+						     const struct sio_attach *slot,
+						     uint32_t pasid, uint64_t iova,
+						     unsigned int access, struct sio_xlate *out)
+{
+	uint64_t tag, hseed, sizes, val = 0;
+	unsigned int lg2 = 0;
+
+	tag = __atomic_load_n(&slot->tag, __ATOMIC_RELAXED);
+	hseed = __atomic_load_n(&slot->hseed, __ATOMIC_RELAXED);
+	sizes = __atomic_load_n(&slot->sizes, __ATOMIC_RELAXED);
+	if (sio_iotlb_lookup(dev->iotlb_ent, dev->iotlb_set_mask, tag, hseed, sizes, iova, &val,
+			     &lg2) &&
+	    (val & WANT_MASK(access)) == WANT(access))
+		return hit(dev, val, lg2, ~((1ULL << lg2) - 1), iova, out);
+	return translate_slow(dev, slot, pasid, iova, access, out);
+}
+
+/*
+ * The hit path of one attachment slot: way 0 of the set of the domain's
+ * smallest leaf size, inline; the rest out of line. A blocked slot's tag
+ * matches no entry. Anything unusual (a miss, an entry changing under us, a missing
+ * right) goes to the miss path, which walks: it counts as a miss. @plain:
+ * @access holds only R/W/X bits (a constant, so each caller gets its own
+ * copy of this code).
+ */
+static inline __attribute__((always_inline)) int
+translate_slot(struct sio_iommu_dev *dev, const struct sio_attach *slot, uint32_t pasid,
+	       uint64_t iova, unsigned int access, struct sio_xlate *out, bool plain)
+{
+	const struct sio_iotlb_entry *e;
+	uint64_t page, val, pkey;
+	uint32_t eseq;
+
+	/*
+	 * One word gives both the size and the mask: they must agree (the
+	 * slot's words may come from different attachments, iommu_priv.h).
+	 * pkey = page mask | lg2, so (iova | 63) & pkey is the entry's page key.
+	 */
+	pkey = __atomic_load_n(&slot->pkey, __ATOMIC_RELAXED);
+	page = (iova | SIO_IOTLB_LG2_MASK) & pkey;
+	e = sio_iotlb_set_of(dev->iotlb_ent, dev->iotlb_set_mask,
+			     __atomic_load_n(&slot->hseed, __ATOMIC_RELAXED), page);
+	/*
+	 * Fills take the first free way: way 0 is where a hit usually is. The
+	 * other ways and sizes are probed out of line.
+	 */
+	eseq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+	if (unlikely(__atomic_load_n(&e->page, __ATOMIC_RELAXED) != page) ||
+	    unlikely(__atomic_load_n(&e->tag, __ATOMIC_RELAXED) !=
+		     __atomic_load_n(&slot->tag, __ATOMIC_RELAXED)))
+		return translate_other(dev, slot, pasid, iova, access, out);
+	val = __atomic_load_n(&e->val, __ATOMIC_RELAXED);
+	if (unlikely(!entry_stable(e, eseq)))
+		goto slow;
+	if (plain ? unlikely((val & (access | SIO_IOTLB_V_PRIVREQ)) != access)
+		  : unlikely((val & WANT_MASK(access)) != WANT(access)))
+		goto slow;
+	return hit(dev, val, (unsigned int)(pkey & SIO_IOTLB_LG2_MASK),
+		   pkey & ~(uint64_t)SIO_IOTLB_LG2_MASK, iova, out);
+slow:
+	return translate_slow(dev, slot, pasid, iova, access, out);
+}
+
+static __attribute__((noinline)) int translate_pasid(struct sio_iommu_dev *dev, uint32_t pasid,
+						     uint64_t iova, unsigned int access,
+						     struct sio_xlate *out)
+{
+	const struct sio_attach *slot;
+
+	if (unlikely(!dev->pasid_bits || pasid >= (1u << dev->pasid_bits))) {
+		struct xreq r = { dev, true, pasid, iova, access };
+
+		sio_stat_inc(dev->stat_idx, SIO_STAT_MISS);
+		return fault(&r, SIO_FAULT_PASID_INVALID, 0, 0, 0, out);
+	}
+	slot = pasid_slot(dev, pasid);
+	if (unlikely(!slot))
+		return translate_slow(dev, NULL, pasid, iova, access, out);
+	return translate_slot(dev, slot, pasid, iova, access, out, false);
+}
+
+/* Requests with a PASID or a PRIV bit, and argument errors. */
+static __attribute__((noinline)) int translate_general(struct sio_iommu_dev *dev, bool has_pasid,
+						       uint32_t pasid, uint64_t iova,
+						       unsigned int access, struct sio_xlate *out)
+{
+	if (!(access & ACC_RWX))
+		return -EINVAL;
+	if (has_pasid)
+		return translate_pasid(dev, pasid, iova, access, out);
+	return translate_slot(dev, &dev->rid_slot, SIO_NO_PASID, iova, access, out, false);
+}
+
 int sio_iommu_translate(struct sio_iommu_dev *dev, bool has_pasid, uint32_t pasid, uint64_t iova,
 			unsigned int access, struct sio_xlate *out)
 {
-	const struct sio_iotlb *iotlb = &dev->iommu->iotlb;
-	unsigned int need = access & ACC_RWX, lg2 = 0;
-	const struct sio_attach *slot;
-	uint64_t tag, hseed, sizes, val = 0;
-	struct xreq r;
-	uint32_t seq;
-	bool hit;
-
-	if (unlikely(!need))
-		return -EINVAL;
-	if (likely(!has_pasid)) {
-		slot = &dev->rid_slot;
-	} else if (unlikely(!dev->pasid_bits || pasid >= (1u << dev->pasid_bits))) {
-		r = (struct xreq){ dev, has_pasid, pasid, iova, access };
-		sio_stat_inc(dev->iommu->stat_idx, SIO_STAT_MISS);
-		return fault(&r, SIO_FAULT_PASID_INVALID, 0, 0, 0, out);
-	} else {
-		slot = pasid_slot(dev, pasid);
-		if (unlikely(!slot))
-			goto miss;
-	}
-
-	for (;;) {
-		seq = __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE);
-		if (unlikely(seq & 1)) {
-			spin_pause();
-			continue;
-		}
-		tag = __atomic_load_n(&slot->tag, __ATOMIC_RELAXED);
-		hseed = __atomic_load_n(&slot->hseed, __ATOMIC_RELAXED);
-		sizes = __atomic_load_n(&slot->sizes, __ATOMIC_RELAXED);
-		hit = tag && sio_iotlb_lookup(iotlb, tag, hseed, sizes, iova, &val, &lg2);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (likely(__atomic_load_n(&slot->seq, __ATOMIC_RELAXED) == seq))
-			break;
-	}
-
-	if (likely(hit) && likely((val & need) == need) &&
-	    likely(!(val & SIO_IOTLB_V_PRIVREQ) == !(access & SIO_PT_PRIV))) {
-		uint64_t mask = (1ULL << lg2) - 1;
-
-		out->pa = (val & ~mask) | (iova & mask);
-		out->size_lg2 = lg2;
-		out->perm = (unsigned int)(val & SIO_IOTLB_V_PERM);
-		sio_stat_inc(dev->iommu->stat_idx, SIO_STAT_HIT);
-		return 0;
-	}
-miss:
-	r = (struct xreq){ dev, has_pasid, pasid, iova, access };
-	return translate_miss(&r, slot, out);
+	/* The common case: no PASID, access in 1..7 (R/W/X only). */
+	if (unlikely(has_pasid) || unlikely(access - 1 >= ACC_RWX))
+		return translate_general(dev, has_pasid, pasid, iova, access, out);
+	return translate_slot(dev, &dev->rid_slot, SIO_NO_PASID, iova, access, out, true);
 }

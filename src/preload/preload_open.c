@@ -3,8 +3,10 @@
  * Opening: open/openat/creat and their LFS and fortified variants, fopen,
  * and the fclose that keeps libsoftiommu's fd table in step with stdio.
  *
- * An emulated path goes to sio_open() with the caller's flags; every other
- * path goes to libc unchanged, mode included.
+ * An emulated path goes to sio_open() with the caller's flags; a path of the
+ * emulated machine's sysfs or /dev/vfio directories goes to libc redirected
+ * to the real file that stands for it (preload_redirect()); every other path
+ * goes to libc unchanged, mode included.
  */
 #include "real.h"
 
@@ -41,6 +43,7 @@ static int open_emulated(const char *path, int flags)
 
 SIO_EXPORT int open(const char *path, int flags, ...)
 {
+	char rbuf[PATH_MAX];
 	real_open_t *fn;
 	mode_t mode = 0;
 
@@ -48,11 +51,12 @@ SIO_EXPORT int open(const char *path, int flags, ...)
 	if (!preload_bypass() && preload_path(path))
 		return open_emulated(path, flags);
 	fn = REAL(open);
-	return fn ? fn(path, flags, mode) : real_enosys();
+	return fn ? fn(preload_redirect(path, rbuf), flags, mode) : real_enosys();
 }
 
 SIO_EXPORT int open64(const char *path, int flags, ...)
 {
+	char rbuf[PATH_MAX];
 	real_open64_t *fn;
 	mode_t mode = 0;
 
@@ -60,7 +64,7 @@ SIO_EXPORT int open64(const char *path, int flags, ...)
 	if (!preload_bypass() && preload_path(path))
 		return open_emulated(path, flags);
 	fn = REAL(open64);
-	return fn ? fn(path, flags, mode) : real_enosys();
+	return fn ? fn(preload_redirect(path, rbuf), flags, mode) : real_enosys();
 }
 
 SIO_EXPORT int openat(int dirfd, const char *path, int flags, ...)
@@ -74,6 +78,8 @@ SIO_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	if (!preload_bypass() && (emu = preload_at_path(dirfd, path, buf)))
 		return open_emulated(emu, flags);
 	fn = REAL(openat);
+	if (fn && (emu = preload_at_redirect(dirfd, path, buf)))
+		return fn(AT_FDCWD, emu, flags, mode);
 	return fn ? fn(dirfd, path, flags, mode) : real_enosys();
 }
 
@@ -88,6 +94,8 @@ SIO_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	if (!preload_bypass() && (emu = preload_at_path(dirfd, path, buf)))
 		return open_emulated(emu, flags);
 	fn = REAL(openat64);
+	if (fn && (emu = preload_at_redirect(dirfd, path, buf)))
+		return fn(AT_FDCWD, emu, flags, mode);
 	return fn ? fn(dirfd, path, flags, mode) : real_enosys();
 }
 
@@ -118,22 +126,24 @@ SIO_EXPORT int creat64(const char *path, mode_t mode)
  */
 SIO_EXPORT int __open_2(const char *path, int flags)
 {
+	char rbuf[PATH_MAX];
 	real___open_2_t *fn;
 
 	if (!open_needs_mode(flags) && !preload_bypass() && preload_path(path))
 		return open_emulated(path, flags);
 	fn = REAL(__open_2);
-	return fn ? fn(path, flags) : real_enosys();
+	return fn ? fn(preload_redirect(path, rbuf), flags) : real_enosys();
 }
 
 SIO_EXPORT int __open64_2(const char *path, int flags)
 {
+	char rbuf[PATH_MAX];
 	real___open64_2_t *fn;
 
 	if (!open_needs_mode(flags) && !preload_bypass() && preload_path(path))
 		return open_emulated(path, flags);
 	fn = REAL(__open64_2);
-	return fn ? fn(path, flags) : real_enosys();
+	return fn ? fn(preload_redirect(path, rbuf), flags) : real_enosys();
 }
 
 SIO_EXPORT int __openat_2(int dirfd, const char *path, int flags)
@@ -146,6 +156,8 @@ SIO_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 	    (emu = preload_at_path(dirfd, path, buf)))
 		return open_emulated(emu, flags);
 	fn = REAL(__openat_2);
+	if (fn && (emu = preload_at_redirect(dirfd, path, buf)))
+		return fn(AT_FDCWD, emu, flags);
 	return fn ? fn(dirfd, path, flags) : real_enosys();
 }
 
@@ -159,6 +171,8 @@ SIO_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 	    (emu = preload_at_path(dirfd, path, buf)))
 		return open_emulated(emu, flags);
 	fn = REAL(__openat64_2);
+	if (fn && (emu = preload_at_redirect(dirfd, path, buf)))
+		return fn(AT_FDCWD, emu, flags);
 	return fn ? fn(dirfd, path, flags) : real_enosys();
 }
 
@@ -235,6 +249,7 @@ static FILE *fopen_emulated(const char *path, const char *mode)
 
 SIO_EXPORT FILE *fopen(const char *path, const char *mode)
 {
+	char rbuf[PATH_MAX];
 	real_fopen_t *fn;
 
 	if (!preload_bypass() && preload_path(path))
@@ -244,11 +259,12 @@ SIO_EXPORT FILE *fopen(const char *path, const char *mode)
 		errno = ENOSYS;
 		return NULL;
 	}
-	return fn(path, mode);
+	return fn(preload_redirect(path, rbuf), mode);
 }
 
 SIO_EXPORT FILE *fopen64(const char *path, const char *mode)
 {
+	char rbuf[PATH_MAX];
 	real_fopen64_t *fn;
 
 	if (!preload_bypass() && preload_path(path))
@@ -258,7 +274,7 @@ SIO_EXPORT FILE *fopen64(const char *path, const char *mode)
 		errno = ENOSYS;
 		return NULL;
 	}
-	return fn(path, mode);
+	return fn(preload_redirect(path, rbuf), mode);
 }
 
 /*

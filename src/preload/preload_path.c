@@ -88,3 +88,36 @@ const char *preload_at_path(int dirfd, const char *path, char *buf)
 	errno = saved_errno;
 	return full && preload_path(full) ? full : NULL;
 }
+
+const char *preload_redirect(const char *path, char *buf)
+{
+	int saved_errno, rc;
+
+	if (!path || preload_bypass())
+		return path;
+	saved_errno = errno;
+	rc = SIO_CALL(sio_path_redirect(path, buf, PATH_MAX));
+	errno = saved_errno;
+	return rc == 1 ? buf : path;
+}
+
+const char *preload_at_redirect(int dirfd, const char *path, char *buf)
+{
+	char joined[PATH_MAX];
+	const char *full = path;
+	int saved_errno, rc;
+
+	if (!path || !path[0] || preload_bypass())
+		return NULL;
+	saved_errno = errno;
+	if (path[0] != '/' && dirfd != AT_FDCWD) {
+		full = dirfd >= 0 ? join_dirfd(dirfd, path, joined) : NULL;
+		if (!full) {
+			errno = saved_errno;
+			return NULL;
+		}
+	}
+	rc = SIO_CALL(sio_path_redirect(full, buf, PATH_MAX));
+	errno = saved_errno;
+	return rc == 1 ? buf : NULL;
+}

@@ -30,4 +30,26 @@ bool preload_path(const char *path) __attribute__((visibility("hidden")));
 const char *preload_at_path(int dirfd, const char *path, char *buf)
 	__attribute__((visibility("hidden")));
 
+/**
+ * preload_redirect() - the real file or directory that stands for @path when
+ * it is a path of the emulated machine (sio_path_redirect(): sysfs entries of
+ * the emulated PCI functions, /dev/vfio and /dev/vfio/devices).
+ * @buf: PATH_MAX bytes of scratch space.
+ *
+ * Return: @buf holding the real path, or @path itself when it is not
+ * redirected (also inside softiommu's own calls, or on any error, which
+ * libc then reports for the original path). errno is untouched.
+ */
+const char *preload_redirect(const char *path, char *buf)
+	__attribute__((visibility("hidden")));
+
+/**
+ * preload_at_redirect() - the *at() form: @path relative to @dirfd (as
+ * preload_at_path() resolves it).
+ * Return: @buf holding the absolute real path to use with AT_FDCWD, or NULL
+ * when the call should go to libc as made. errno is untouched.
+ */
+const char *preload_at_redirect(int dirfd, const char *path, char *buf)
+	__attribute__((visibility("hidden")));
+
 #endif /* SIO_PRELOAD_PATH_H */

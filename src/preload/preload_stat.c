@@ -4,7 +4,9 @@
  * that binaries built against glibc < 2.33 call), and the access family.
  *
  * An emulated node is answered from sio_fstat()/sio_stat_path(), which
- * describe it as the kernel's character device; everything else is libc's.
+ * describe it as the kernel's character device; a path of the emulated
+ * machine's sysfs or /dev/vfio directories is redirected to the real file
+ * that stands for it (preload_redirect()); everything else is libc's.
  */
 #include "real.h"
 
@@ -141,22 +143,26 @@ static int fstatat_flags_ok(int flags)
 
 SIO_EXPORT int stat(const char *path, struct stat *st)
 {
+	char rbuf[PATH_MAX];
 	struct stat_target t;
 	real_stat_t *fn;
 
 	if (target_path(path, &t))
 		return target_stat(&t, st);
+	path = preload_redirect(path, rbuf);
 	fn = REAL(stat);
 	return fn ? fn(path, st) : real_enosys();
 }
 
 SIO_EXPORT int stat64(const char *path, struct stat64 *st)
 {
+	char rbuf[PATH_MAX];
 	struct stat_target t;
 	real_stat64_t *fn;
 
 	if (target_path(path, &t))
 		return target_stat64(&t, st);
+	path = preload_redirect(path, rbuf);
 	fn = REAL(stat64);
 	return fn ? fn(path, st) : real_enosys();
 }
@@ -164,22 +170,26 @@ SIO_EXPORT int stat64(const char *path, struct stat64 *st)
 /* Emulated nodes are never symlinks: lstat is stat. */
 SIO_EXPORT int lstat(const char *path, struct stat *st)
 {
+	char rbuf[PATH_MAX];
 	struct stat_target t;
 	real_lstat_t *fn;
 
 	if (target_path(path, &t))
 		return target_stat(&t, st);
+	path = preload_redirect(path, rbuf);
 	fn = REAL(lstat);
 	return fn ? fn(path, st) : real_enosys();
 }
 
 SIO_EXPORT int lstat64(const char *path, struct stat64 *st)
 {
+	char rbuf[PATH_MAX];
 	struct stat_target t;
 	real_lstat64_t *fn;
 
 	if (target_path(path, &t))
 		return target_stat64(&t, st);
+	path = preload_redirect(path, rbuf);
 	fn = REAL(lstat64);
 	return fn ? fn(path, st) : real_enosys();
 }
@@ -209,11 +219,16 @@ SIO_EXPORT int fstat64(int fd, struct stat64 *st)
 SIO_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
 	char buf[PATH_MAX];
+	const char *redir;
 	struct stat_target t;
 	real_fstatat_t *fn;
 
 	if (target_at(dirfd, path, flags, buf, &t))
 		return fstatat_flags_ok(flags) ? target_stat(&t, st) : -1;
+	if ((redir = preload_at_redirect(dirfd, path, buf))) {
+		dirfd = AT_FDCWD;
+		path = redir;
+	}
 	fn = REAL(fstatat);
 	return fn ? fn(dirfd, path, st, flags) : real_enosys();
 }
@@ -221,11 +236,16 @@ SIO_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 SIO_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
 {
 	char buf[PATH_MAX];
+	const char *redir;
 	struct stat_target t;
 	real_fstatat64_t *fn;
 
 	if (target_at(dirfd, path, flags, buf, &t))
 		return fstatat_flags_ok(flags) ? target_stat64(&t, st) : -1;
+	if ((redir = preload_at_redirect(dirfd, path, buf))) {
+		dirfd = AT_FDCWD;
+		path = redir;
+	}
 	fn = REAL(fstatat64);
 	return fn ? fn(dirfd, path, st, flags) : real_enosys();
 }
@@ -300,11 +320,16 @@ SIO_EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask,
 		     struct statx *stx)
 {
 	char buf[PATH_MAX];
+	const char *redir;
 	struct stat_target t;
 	real_statx_t *fn;
 
 	if (target_at(dirfd, path, flags, buf, &t))
 		return target_statx(&t, flags, mask, stx);
+	if ((redir = preload_at_redirect(dirfd, path, buf))) {
+		dirfd = AT_FDCWD;
+		path = redir;
+	}
 	fn = REAL(statx);
 	return fn ? fn(dirfd, path, flags, mask, stx) : real_enosys();
 }
@@ -318,12 +343,14 @@ SIO_EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask,
  */
 SIO_EXPORT int __xstat(int ver, const char *path, struct stat *st)
 {
+	char rbuf[PATH_MAX];
 	struct stat_target t;
 	real___xstat_t *fn;
 	real_stat_t *alt;
 
 	if (target_path(path, &t))
 		return target_stat(&t, st);
+	path = preload_redirect(path, rbuf);
 	if ((fn = REAL(__xstat)))
 		return fn(ver, path, st);
 	alt = REAL(stat);
@@ -332,12 +359,14 @@ SIO_EXPORT int __xstat(int ver, const char *path, struct stat *st)
 
 SIO_EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
 {
+	char rbuf[PATH_MAX];
 	struct stat_target t;
 	real___xstat64_t *fn;
 	real_stat64_t *alt;
 
 	if (target_path(path, &t))
 		return target_stat64(&t, st);
+	path = preload_redirect(path, rbuf);
 	if ((fn = REAL(__xstat64)))
 		return fn(ver, path, st);
 	alt = REAL(stat64);
@@ -346,12 +375,14 @@ SIO_EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
 
 SIO_EXPORT int __lxstat(int ver, const char *path, struct stat *st)
 {
+	char rbuf[PATH_MAX];
 	struct stat_target t;
 	real___lxstat_t *fn;
 	real_lstat_t *alt;
 
 	if (target_path(path, &t))
 		return target_stat(&t, st);
+	path = preload_redirect(path, rbuf);
 	if ((fn = REAL(__lxstat)))
 		return fn(ver, path, st);
 	alt = REAL(lstat);
@@ -360,12 +391,14 @@ SIO_EXPORT int __lxstat(int ver, const char *path, struct stat *st)
 
 SIO_EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
 {
+	char rbuf[PATH_MAX];
 	struct stat_target t;
 	real___lxstat64_t *fn;
 	real_lstat64_t *alt;
 
 	if (target_path(path, &t))
 		return target_stat64(&t, st);
+	path = preload_redirect(path, rbuf);
 	if ((fn = REAL(__lxstat64)))
 		return fn(ver, path, st);
 	alt = REAL(lstat64);
@@ -403,12 +436,17 @@ SIO_EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
 SIO_EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
 {
 	char buf[PATH_MAX];
+	const char *redir;
 	struct stat_target t;
 	real___fxstatat_t *fn;
 	real_fstatat_t *alt;
 
 	if (target_at(dirfd, path, flags, buf, &t))
 		return fstatat_flags_ok(flags) ? target_stat(&t, st) : -1;
+	if ((redir = preload_at_redirect(dirfd, path, buf))) {
+		dirfd = AT_FDCWD;
+		path = redir;
+	}
 	if ((fn = REAL(__fxstatat)))
 		return fn(ver, dirfd, path, st, flags);
 	alt = REAL(fstatat);
@@ -419,12 +457,17 @@ SIO_EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 
 			    int flags)
 {
 	char buf[PATH_MAX];
+	const char *redir;
 	struct stat_target t;
 	real___fxstatat64_t *fn;
 	real_fstatat64_t *alt;
 
 	if (target_at(dirfd, path, flags, buf, &t))
 		return fstatat_flags_ok(flags) ? target_stat64(&t, st) : -1;
+	if ((redir = preload_at_redirect(dirfd, path, buf))) {
+		dirfd = AT_FDCWD;
+		path = redir;
+	}
 	if ((fn = REAL(__fxstatat64)))
 		return fn(ver, dirfd, path, st, flags);
 	alt = REAL(fstatat64);
@@ -450,11 +493,13 @@ static int emulated_access(int mode)
 
 SIO_EXPORT int access(const char *path, int mode)
 {
+	char rbuf[PATH_MAX];
 	struct stat_target t;
 	real_access_t *fn;
 
 	if (target_path(path, &t))
 		return emulated_access(mode);
+	path = preload_redirect(path, rbuf);
 	fn = REAL(access);
 	return fn ? fn(path, mode) : real_enosys();
 }
@@ -462,6 +507,7 @@ SIO_EXPORT int access(const char *path, int mode)
 SIO_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 {
 	char buf[PATH_MAX];
+	const char *redir;
 	struct stat_target t;
 	real_faccessat_t *fn;
 
@@ -472,28 +518,36 @@ SIO_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 		}
 		return emulated_access(mode);
 	}
+	if ((redir = preload_at_redirect(dirfd, path, buf))) {
+		dirfd = AT_FDCWD;
+		path = redir;
+	}
 	fn = REAL(faccessat);
 	return fn ? fn(dirfd, path, mode, flags) : real_enosys();
 }
 
 SIO_EXPORT int eaccess(const char *path, int mode)
 {
+	char rbuf[PATH_MAX];
 	struct stat_target t;
 	real_eaccess_t *fn;
 
 	if (target_path(path, &t))
 		return emulated_access(mode);
+	path = preload_redirect(path, rbuf);
 	fn = REAL(eaccess);
 	return fn ? fn(path, mode) : real_enosys();
 }
 
 SIO_EXPORT int euidaccess(const char *path, int mode)
 {
+	char rbuf[PATH_MAX];
 	struct stat_target t;
 	real_euidaccess_t *fn;
 
 	if (target_path(path, &t))
 		return emulated_access(mode);
+	path = preload_redirect(path, rbuf);
 	fn = REAL(euidaccess);
 	return fn ? fn(path, mode) : real_enosys();
 }

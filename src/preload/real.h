@@ -27,6 +27,7 @@
 #undef _FORTIFY_SOURCE
 #define _FORTIFY_SOURCE 0
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -144,6 +145,11 @@ int __fcntl_time64(int fd, int cmd, ...);
 	X(__fxstatat, int, (int, int, const char *, struct stat *, int)) \
 	X(__fxstatat64, int, (int, int, const char *, struct stat64 *, int)) \
 	X(access, int, (const char *, int)) \
+	X(opendir, DIR *, (const char *)) \
+	X(getxattr, ssize_t, (const char *, const char *, void *, size_t)) \
+	X(lgetxattr, ssize_t, (const char *, const char *, void *, size_t)) \
+	X(listxattr, ssize_t, (const char *, char *, size_t)) \
+	X(llistxattr, ssize_t, (const char *, char *, size_t)) \
 	X(faccessat, int, (int, const char *, int, int)) \
 	X(eaccess, int, (const char *, int)) \
 	X(euidaccess, int, (const char *, int)) \

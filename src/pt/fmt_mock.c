@@ -9,8 +9,9 @@
  * the bit layout is ours: V b0, W b1, R b2, LEAF b3 (a 1 MiB leaf at level 1),
  * D b4, OA 50:11 (tables 4 KiB aligned).
  *
- * A PAGE_SIZE (4 KiB) page in pgsize_bitmap has no leaf of its own: map()
- * stores it as two 2 KiB leaves, so dirty state is kept per 2 KiB.
+ * A PAGE_SIZE page in pgsize_bitmap (4 KiB; 16/64 KiB on some arm64 hosts)
+ * has no leaf of its own: map() stores it as 2 KiB leaves, so dirty state is
+ * kept per 2 KiB.
  */
 #include <errno.h>
 
@@ -129,7 +130,7 @@ static enum sio_pt_fault mock_walk_step(const struct pt_geom *geo, unsigned int 
 const struct pt_fmt sio_pt_fmt_mock = {
 	.name = "mock",
 	.init = mock_init,
-	.extra_pgsizes = PT_BIT(12),
+	.extra_pgsizes = PT_GENMASK(19, 12),	/* 4 KiB .. 512 KiB */
 	.kind = mock_kind,
 	.table_pa = mock_table_pa,
 	.leaf_pa = mock_leaf_pa,

@@ -627,15 +627,24 @@ int sio_pt_set_dirty(struct sio_pt *pt, uint64_t iova)
 
 static int pt_direct_read(void *ctx, uint64_t addr, uint64_t *val)
 {
+	uint64_t probe;
+	int rc;
+
 	(void)ctx;
 	if ((addr & 7) || addr > (uint64_t)UINTPTR_MAX - 7)
 		return -EFAULT;
 	/*
-	 * An aligned 8-byte copy is one load in the safe-copy routines, so an
-	 * entry is never torn; ordering against the writer's release stores
-	 * comes from the address dependency of each load on the previous one.
+	 * The safe copy proves the entry readable (a bad address fails, never
+	 * faults) but may copy bytewise (aarch64, syscall mode), so the value
+	 * comes from a second, single-copy-atomic acquire load that pairs with
+	 * the writer's release stores. Memory a walker may read is not unmapped
+	 * under it (deferred freeing), so the load cannot fault.
 	 */
-	return sio_safe_memcpy(val, (const void *)(uintptr_t)addr, sizeof(*val));
+	rc = sio_safe_memcpy(&probe, (const void *)(uintptr_t)addr, sizeof(probe));
+	if (rc)
+		return rc;
+	*val = __atomic_load_n(pt_ptr(addr), __ATOMIC_ACQUIRE);
+	return 0;
 }
 
 static int pt_direct_cas(void *ctx, uint64_t addr, uint64_t old, uint64_t new_val)
@@ -643,7 +652,10 @@ static int pt_direct_cas(void *ctx, uint64_t addr, uint64_t old, uint64_t new_va
 	uint64_t cur;
 	int rc;
 
-	/* Only a readable entry is written: a bad address fails, never faults. */
+	/*
+	 * Only a readable entry is written: a bad address fails, never faults.
+	 * The entry must also be writable, as the tables softiommu owns are.
+	 */
 	rc = pt_direct_read(ctx, addr, &cur);
 	if (rc)
 		return rc;
@@ -660,6 +672,9 @@ const struct sio_pt_mem sio_pt_mem_direct = {
 	.cas = pt_direct_cas,
 	.ctx = NULL,
 };
+
+/* A @mem->cas that keeps reporting a change ends the walk with _AD_UPDATE. */
+#define PT_WALK_MAX_RETRIES 1024
 
 static int pt_walk_fault(struct sio_pt_walk_result *res, enum sio_pt_fault fault,
 			 unsigned int level, uint64_t addr)
@@ -694,8 +709,9 @@ int sio_pt_walk(const struct sio_pt_cfg *cfg, uint64_t root, const struct sio_pt
 	for (;;) {
 		uint64_t addr = table + 8ULL * pt_index(&geo, iova, level);
 		struct pt_walk_state saved = st;
+		unsigned int retries = 0;
+		enum pt_kind kind = PT_LEAF;
 		enum sio_pt_fault fault;
-		enum pt_kind kind;
 		uint64_t e, upd;
 		int rc;
 
@@ -711,8 +727,8 @@ retry:
 		}
 		if (set_ad && upd != e) {
 			rc = mem->cas(mem->ctx, addr, e, upd);
-			if (rc == -EAGAIN) {
-				/* The entry changed under us: decode it afresh. */
+			/* The entry changed under us: decode it afresh (bounded). */
+			if (rc == -EAGAIN && ++retries < PT_WALK_MAX_RETRIES) {
 				st = saved;
 				goto retry;
 			}

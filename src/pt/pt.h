@@ -139,7 +139,9 @@ int sio_pt_set_dirty(struct sio_pt *pt, uint64_t iova);
  * How a walk reads table memory: @read loads the 8-byte entry at table
  * physical address @addr (for a guest table, translating it first), @cas
  * updates it atomically for A/D bits. Both return 0 or a negative errno; a
- * failure ends the walk with SIO_PT_FAULT_TABLE_READ / _AD_UPDATE.
+ * failure ends the walk with SIO_PT_FAULT_TABLE_READ / _AD_UPDATE, except
+ * @cas returning -EAGAIN (the entry no longer holds @old), after which the
+ * walk reads the entry again and re-applies that level's checks.
  */
 struct sio_pt_mem {
 	int (*read)(void *ctx, uint64_t addr, uint64_t *val);
@@ -166,7 +168,16 @@ struct sio_pt_walk_result {
  * the levels and faults at the first level lacking a requested right; with
  * @set_ad sets accessed bits on the way and the dirty bit of the leaf on a
  * write (x86-64, VT-d SS with dirty tracking, ARM with HA/HD), via @mem->cas.
- * Return: 0 with @res filled, or -EFAULT with res->fault set.
+ *
+ * With @set_ad, where the format tracks dirtiness res->perm includes W only
+ * if the leaf is dirty after the walk: a translation cached without W must be
+ * walked again (with W) before a write, so the dirty bit is never skipped.
+ * On SIO_PT_FAULT_PERM res->perm holds the rights granted up to the failed
+ * check: the requested right missing from it is the one that failed; none
+ * missing means the x86-64 U/S check failed.
+ *
+ * Return: 0 with @res filled, or -EFAULT with res->fault set (-EINVAL with
+ * SIO_PT_FAULT_RANGE for a @cfg sio_pt_create() would refuse).
  */
 int sio_pt_walk(const struct sio_pt_cfg *cfg, uint64_t root, const struct sio_pt_mem *mem,
 		uint64_t iova, unsigned int access, bool set_ad, struct sio_pt_walk_result *res);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 
 #include <softiommu/softiommu.h>
 
@@ -31,7 +32,7 @@ SIO_EXPORT const char *sio_version(void)
  * Copy a caller's path (bad memory: -EFAULT, too long: -ENAMETOOLONG) and
  * normalise it lexically against the current directory.
  */
-static int normalise_path(const char *upath, char *out, size_t out_size)
+int sio_normalise_path(const char *upath, char *out, size_t out_size)
 {
 	char raw[PATH_MAX];
 	size_t len = 0, o = 0;
@@ -85,43 +86,54 @@ static int normalise_path(const char *upath, char *out, size_t out_size)
 	return 0;
 }
 
-static const struct sio_node *node_of(const char *path, int *err)
+/* What an emulated path names: a fixed node, or the VFIO cdev of a function. */
+struct node_ref {
+	const struct sio_node *node;	/* NULL: the cdev of function @vfio_index */
+	int vfio_index;
+};
+
+static int node_of(const char *path, struct node_ref *ref)
 {
 	char norm[PATH_MAX];
-	const struct sio_node *node;
+	int err;
 
-	*err = normalise_path(path, norm, sizeof(norm));
-	if (*err)
-		return NULL;
-	node = sio_node_by_path(norm);
-	if (!node)
-		*err = -ENOENT;
-	return node;
+	err = sio_normalise_path(path, norm, sizeof(norm));
+	if (err)
+		return err;
+	ref->node = sio_node_by_path(norm);
+	if (ref->node)
+		return 0;
+	ref->vfio_index = sio_vfio_dev_index_by_path(norm);
+	return ref->vfio_index < 0 ? -ENOENT : 0;
 }
 
 SIO_EXPORT int sio_path_is_emulated(const char *path)
 {
+	struct node_ref ref;
 	int saved = errno, err;
-	const struct sio_node *node = node_of(path, &err);
 
+	err = node_of(path, &ref);
 	errno = saved;
-	return node != NULL;
+	return !err;
 }
 
 SIO_EXPORT int sio_open(const char *path, int flags)
 {
-	const struct sio_node *node;
+	struct node_ref ref;
 	int err, fd;
 
 	sio_uaccess_reassert();
-	node = node_of(path, &err);
-	if (!node)
+	err = node_of(path, &ref);
+	if (err)
 		return set_errno(err);
 	if (flags & O_DIRECTORY)
 		return set_errno(-ENOTDIR);
 	if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
 		return set_errno(-EEXIST);
-	fd = node->open(node, flags);
+	if (ref.node)
+		fd = ref.node->open(ref.node, flags);
+	else
+		fd = sio_vfio_dev_open((unsigned int)ref.vfio_index, flags);
 	return fd < 0 ? set_errno(fd) : fd;
 }
 
@@ -280,7 +292,7 @@ SIO_EXPORT int sio_fstat(int fd, struct stat *st)
 	rc = sio_file_get_any(fd, &file);
 	if (rc)
 		return set_errno(rc);
-	sio_node_stat(file->ops, 0, &tmp);
+	sio_node_stat(file->ops, 0, file->rdev, &tmp);
 	sio_file_put(file);
 	if (sio_copy_to_user((uintptr_t)st, &tmp, sizeof(tmp)))
 		return set_errno(-EFAULT);
@@ -289,14 +301,18 @@ SIO_EXPORT int sio_fstat(int fd, struct stat *st)
 
 SIO_EXPORT int sio_stat_path(const char *path, struct stat *st)
 {
-	const struct sio_node *node;
+	struct node_ref ref;
 	struct stat tmp;
 	int err;
 
-	node = node_of(path, &err);
-	if (!node)
+	err = node_of(path, &ref);
+	if (err)
 		return set_errno(err);
-	sio_node_stat(node->ops, node->ino, &tmp);
+	if (ref.node)
+		sio_node_stat(ref.node->ops, ref.node->ino, ref.node->ops->rdev, &tmp);
+	else
+		sio_node_stat(&sio_vfio_dev_file_ops, SIO_VFIO_DEV_INO(ref.vfio_index),
+			      makedev(SIO_VFIO_DEV_MAJOR, (unsigned int)ref.vfio_index), &tmp);
 	if (sio_copy_to_user((uintptr_t)st, &tmp, sizeof(tmp)))
 		return set_errno(-EFAULT);
 	return 0;

@@ -21,10 +21,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 
 #include "base/compiler.h"
 #include "base/log.h"
 #include "base/sys.h"
+#include "core/ctx.h"
 #include "uapi/file.h"
 #include "uapi/nodes.h"
 
@@ -165,7 +167,8 @@ static int identify(int fd, struct sio_file *file)
 	return 0;
 }
 
-int sio_file_install(const struct sio_file_ops *ops, void *priv, int open_flags)
+static int file_install(const struct sio_file_ops *ops, void *priv, int open_flags,
+			const char *name, dev_t rdev)
 {
 	struct sio_file *file, **slot;
 	int fd, rc;
@@ -178,8 +181,9 @@ int sio_file_install(const struct sio_file_ops *ops, void *priv, int open_flags)
 	file->priv = priv;
 	file->epoch = sio_process_epoch();
 	file->path_only = (open_flags & O_PATH) == O_PATH;
+	file->rdev = rdev;
 
-	fd = sio_sys_memfd_create(ops->name, (open_flags & O_CLOEXEC) ? MFD_CLOEXEC : 0);
+	fd = sio_sys_memfd_create(name, (open_flags & O_CLOEXEC) ? MFD_CLOEXEC : 0);
 	if (fd < 0) {
 		rc = -errno;
 		free(file);
@@ -202,6 +206,44 @@ int sio_file_install(const struct sio_file_ops *ops, void *priv, int open_flags)
 err_close:
 	sio_sys_close(fd);
 	free(file);
+	return rc;
+}
+
+int sio_file_install(const struct sio_file_ops *ops, void *priv, int open_flags)
+{
+	return file_install(ops, priv, open_flags, ops->name, ops->rdev);
+}
+
+int sio_file_install_minor(const struct sio_file_ops *ops, void *priv, int open_flags,
+			   unsigned int minor)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s:%u", ops->name, minor);
+	return file_install(ops, priv, open_flags, name, makedev(major(ops->rdev), minor));
+}
+
+int sio_file_iommufd_ctx(int fd, struct sio_ctx **out)
+{
+	struct sio_file *file;
+	int rc;
+
+	rc = sio_file_get_any(fd, &file);
+	if (rc) {
+		/* Not ours: fget() fails for a closed fd, else it is another file. */
+		return sio_sys_fcntl(fd, F_GETFD, 0) < 0 ? -EBADF : -EBADFD;
+	}
+	if (file->ops != &sio_iommu_file_ops && file->ops != &sio_vfio_file_ops)
+		rc = -EBADFD;
+	else if (file->path_only)
+		rc = -EBADF;	/* fget() does not return O_PATH files */
+	else if (file_is_foreign(file))
+		rc = -EXDEV;
+	if (!rc) {
+		*out = file->priv;
+		sio_ctx_get(*out);
+	}
+	sio_file_put(file);
 	return rc;
 }
 
@@ -319,6 +361,7 @@ static struct sio_file *foreign_file(int fd)
 	char link[64], target[256];
 	const struct sio_file_ops *ops;
 	struct sio_file *file;
+	dev_t rdev;
 	ssize_t n;
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
@@ -326,7 +369,7 @@ static struct sio_file *foreign_file(int fd)
 	if (n <= 0)
 		return NULL;
 	target[n] = '\0';
-	ops = sio_node_ops_by_memfd_target(target);
+	ops = sio_node_ops_by_memfd_target(target, &rdev);
 	if (!ops)
 		return NULL;
 	file = calloc(1, sizeof(*file));
@@ -335,6 +378,7 @@ static struct sio_file *foreign_file(int fd)
 	file->refs = 1;
 	file->ops = ops;
 	file->foreign = true;
+	file->rdev = rdev;
 	identify(fd, file);
 	return file;
 }

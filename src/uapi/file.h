@@ -46,6 +46,7 @@ struct sio_file {
 	bool foreign;		/* recognised from another process: never ours to release */
 	dev_t memfd_dev;	/* identity of the backing memfd */
 	ino_t memfd_ino;
+	dev_t rdev;		/* the device number stat reports */
 };
 
 /*
@@ -54,6 +55,14 @@ struct sio_file {
  * On failure ops->release is not called; the caller frees @priv.
  */
 int sio_file_install(const struct sio_file_ops *ops, void *priv, int open_flags);
+/*
+ * As sio_file_install(), for one of several nodes sharing @ops: the file
+ * reports device number (major of ops->rdev, @minor), and its memfd is named
+ * "<ops->name>:<minor>" so that a foreign fd of it is recognised with its
+ * number.
+ */
+int sio_file_install_minor(const struct sio_file_ops *ops, void *priv, int open_flags,
+			   unsigned int minor);
 
 /*
  * Take a reference on the file of @fd for one call. Return 0 and *out, or
@@ -63,6 +72,17 @@ int sio_file_get(int fd, struct sio_file **out);
 /* As sio_file_get(), but foreign files are returned too (for stat). */
 int sio_file_get_any(int fd, struct sio_file **out);
 void sio_file_put(struct sio_file *file);
+
+struct sio_ctx;
+
+/*
+ * The iommufd context behind @fd, as Linux's iommufd_ctx_from_fd(): an fd of
+ * /dev/iommu (or of /dev/vfio/vfio, which shares its file operations) that
+ * this process opened. On success *out holds a context reference (drop it
+ * with sio_ctx_put()). Return: 0, -EBADF (@fd is not open, or is an O_PATH
+ * fd), -EBADFD (not an iommufd), -EXDEV (an iommufd of another process).
+ */
+int sio_file_iommufd_ctx(int fd, struct sio_ctx **out);
 
 /* fd table operations behind the C API (see softiommu.h). */
 bool sio_fdt_is_emulated(int fd);

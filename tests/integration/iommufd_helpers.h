@@ -258,4 +258,239 @@ static inline int set_temp_memory_limit(int fd, uint32_t limit)
 	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Mock devices and HWPTs (iommufd-testops.md §4, iommufd-abi.md §4.10-4.13) */
+
+static inline void test_cmd_init(struct iommu_test_cmd *cmd, uint32_t op, uint32_t id)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->size = sizeof(*cmd);
+	cmd->op = op;
+	cmd->id = id;
+}
+
+/*
+ * IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS (dev_flags 0 is what MOCK_DOMAIN does):
+ * a new mock device attached to @pt_id (IOAS or HWPT). Any output pointer
+ * may be NULL.
+ */
+static inline int mock_domain_flags(int fd, uint32_t pt_id, uint32_t dev_flags, uint32_t *stdev,
+				    uint32_t *hwpt, uint32_t *idev)
+{
+	struct iommu_test_cmd cmd;
+	int ret;
+
+	test_cmd_init(&cmd, IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS, pt_id);
+	cmd.mock_domain_flags.dev_flags = dev_flags;
+	ret = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+	if (!ret) {
+		if (stdev)
+			*stdev = cmd.mock_domain_flags.out_stdev_id;
+		if (hwpt)
+			*hwpt = cmd.mock_domain_flags.out_hwpt_id;
+		if (idev)
+			*idev = cmd.mock_domain_flags.out_idev_id;
+	}
+	return ret;
+}
+
+/* IOMMU_TEST_OP_MOCK_DOMAIN: as above through the flag-less op. */
+static inline int mock_domain(int fd, uint32_t pt_id, uint32_t *stdev, uint32_t *hwpt,
+			      uint32_t *idev)
+{
+	struct iommu_test_cmd cmd;
+	int ret;
+
+	test_cmd_init(&cmd, IOMMU_TEST_OP_MOCK_DOMAIN, pt_id);
+	ret = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+	if (!ret) {
+		if (stdev)
+			*stdev = cmd.mock_domain.out_stdev_id;
+		if (hwpt)
+			*hwpt = cmd.mock_domain.out_hwpt_id;
+		if (idev)
+			*idev = cmd.mock_domain.out_idev_id;
+	}
+	return ret;
+}
+
+/* IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: *pt_id in, the HWPT attached out. */
+static inline int mock_domain_replace(int fd, uint32_t stdev, uint32_t *pt_id)
+{
+	struct iommu_test_cmd cmd;
+	int ret;
+
+	test_cmd_init(&cmd, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, stdev);
+	cmd.mock_domain_replace.pt_id = *pt_id;
+	ret = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+	if (!ret)
+		*pt_id = cmd.mock_domain_replace.pt_id;
+	return ret;
+}
+
+/* IOMMU_TEST_OP_MD_CHECK_MAP: the HWPT maps [iova, iova + len) to exactly @buf. */
+static inline int md_check_map(int fd, uint32_t hwpt, uint64_t iova, const void *buf,
+			       uint64_t len)
+{
+	struct iommu_test_cmd cmd;
+
+	test_cmd_init(&cmd, IOMMU_TEST_OP_MD_CHECK_MAP, hwpt);
+	cmd.check_map.iova = iova;
+	cmd.check_map.length = len;
+	cmd.check_map.uptr = (uintptr_t)buf;
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+/* IOMMU_TEST_OP_MD_CHECK_REFS: every page of @buf is pinned exactly @refs times. */
+static inline int md_check_refs(int fd, const void *buf, uint64_t len, uint32_t refs)
+{
+	struct iommu_test_cmd cmd;
+
+	test_cmd_init(&cmd, IOMMU_TEST_OP_MD_CHECK_REFS, 0);
+	cmd.check_refs.length = len;
+	cmd.check_refs.uptr = (uintptr_t)buf;
+	cmd.check_refs.refs = refs;
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+/* IOMMU_TEST_OP_DEV_CHECK_CACHE: cache[@id] of device @idev equals @cache. */
+static inline int dev_check_cache(int fd, uint32_t idev, uint32_t id, uint32_t cache)
+{
+	struct iommu_test_cmd cmd;
+
+	test_cmd_init(&cmd, IOMMU_TEST_OP_DEV_CHECK_CACHE, idev);
+	cmd.check_dev_cache.id = id;
+	cmd.check_dev_cache.cache = cache;
+	return ioctl(fd, IOMMU_TEST_CMD, &cmd);
+}
+
+/*
+ * IOMMU_TEST_OP_DIRTY: mark the leaf at iova + i * page_size dirty for every
+ * set bit i of @bitmap; *nr_dirty (may be NULL) receives out_nr_dirty.
+ */
+static inline int mock_dirty(int fd, uint32_t hwpt, uint64_t iova, uint64_t len,
+			     uint64_t page_size, const void *bitmap, uint64_t *nr_dirty)
+{
+	struct iommu_test_cmd cmd;
+	int ret;
+
+	test_cmd_init(&cmd, IOMMU_TEST_OP_DIRTY, hwpt);
+	cmd.dirty.iova = iova;
+	cmd.dirty.length = len;
+	cmd.dirty.page_size = page_size;
+	cmd.dirty.uptr = (uintptr_t)bitmap;
+	ret = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+	if (!ret && nr_dirty)
+		*nr_dirty = cmd.dirty.out_nr_dirty;
+	return ret;
+}
+
+/* IOMMU_HWPT_ALLOC with optional driver data; *out receives out_hwpt_id. */
+static inline int hwpt_alloc_data(int fd, uint32_t dev, uint32_t pt, uint32_t flags,
+				  uint32_t data_type, const void *data, uint32_t data_len,
+				  uint32_t *out)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev,
+		.pt_id = pt,
+		.data_type = data_type,
+		.data_len = data_len,
+		.data_uptr = (uintptr_t)data,
+	};
+	int ret = ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+
+	if (!ret && out)
+		*out = cmd.out_hwpt_id;
+	return ret;
+}
+
+/* A paging HWPT without driver data. */
+static inline int hwpt_alloc_simple(int fd, uint32_t dev, uint32_t pt, uint32_t flags,
+				    uint32_t *out)
+{
+	return hwpt_alloc_data(fd, dev, pt, flags, IOMMU_HWPT_DATA_NONE, NULL, 0, out);
+}
+
+/* A paging HWPT of mock page-table flavour @pt_type (MOCK_IOMMUPT_*). */
+static inline int hwpt_alloc_mock_pt(int fd, uint32_t dev, uint32_t pt, uint32_t flags,
+				     uint32_t pt_type, uint32_t *out)
+{
+	struct iommu_hwpt_selftest data = { .pagetable_type = pt_type };
+
+	return hwpt_alloc_data(fd, dev, pt, flags, IOMMU_HWPT_DATA_SELFTEST, &data, sizeof(data),
+			       out);
+}
+
+static inline int hwpt_set_dirty_tracking(int fd, uint32_t hwpt, int enable)
+{
+	struct iommu_hwpt_set_dirty_tracking cmd = {
+		.size = sizeof(cmd),
+		.flags = enable ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
+		.hwpt_id = hwpt,
+	};
+
+	return ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &cmd);
+}
+
+static inline int hwpt_get_dirty_bitmap(int fd, uint32_t hwpt, uint64_t iova, uint64_t len,
+					uint64_t page_size, void *bitmap, uint32_t flags)
+{
+	struct iommu_hwpt_get_dirty_bitmap cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = hwpt,
+		.flags = flags,
+		.iova = iova,
+		.length = len,
+		.page_size = page_size,
+		.data = (uintptr_t)bitmap,
+	};
+
+	return ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
+}
+
+/*
+ * IOMMU_GET_HW_INFO with the default type: *data_len in = buffer size, out =
+ * the driver's length; type/caps/pasid_log2 (each may be NULL) receive the
+ * outputs.
+ */
+static inline int get_hw_info(int fd, uint32_t dev, void *data, uint32_t *data_len,
+			      uint32_t *type, uint64_t *caps, uint8_t *pasid_log2)
+{
+	struct iommu_hw_info cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev,
+		.data_len = data_len ? *data_len : 0,
+		.data_uptr = (uintptr_t)data,
+	};
+	int ret = ioctl(fd, IOMMU_GET_HW_INFO, &cmd);
+
+	if (!ret) {
+		if (data_len)
+			*data_len = cmd.data_len;
+		if (type)
+			*type = cmd.out_data_type;
+		if (caps)
+			*caps = cmd.out_capabilities;
+		if (pasid_log2)
+			*pasid_log2 = cmd.out_max_pasid_log2;
+	}
+	return ret;
+}
+
+/* The single usable IOVA range of @ioas and its alignment; -1 if not exactly one. */
+static inline int ioas_single_range(int fd, uint32_t ioas, struct iommu_iova_range *r,
+				    uint64_t *align)
+{
+	struct iommu_iova_range rs[4];
+	uint32_t n = 4;
+
+	memset(rs, 0, sizeof(rs));
+	if (ioas_iova_ranges(fd, ioas, rs, &n, align) || n != 1)
+		return -1;
+	*r = rs[0];
+	return 0;
+}
+
 #endif /* SIO_TEST_IOMMUFD_HELPERS_H */

@@ -222,8 +222,8 @@ static void test_dma_scattered(void **state)
 
 	fx_init(&f, &vtd_cfg, false);
 	for (i = 0; i < 4; i++)
-		assert_int_equal(sio_domain_map(f.d, iova + i * SZ_4K, pa_of(phys + perm[i] * SZ_4K),
-						SZ_4K, PROT_RW), 0);
+		assert_int_equal(sio_domain_map(f.d, iova + i * SZ_4K,
+						pa_of(phys + perm[i] * SZ_4K), SZ_4K, PROT_RW), 0);
 	fill_pattern(src, 4 * SZ_4K, 11);
 	sio_iommu_reset_stats(f.iommu);
 	assert_int_equal(sio_dma_write(f.dev, false, 0, iova, src, 4 * SZ_4K, NULL, NULL), 0);
@@ -407,7 +407,8 @@ static void test_dma_bad_memory(void **state)
 	assert_int_equal(done, 128);
 	assert_true(all_bytes(buf, 128, 0x5a));
 	assert_int_equal(sio_dma_read(f.dev, false, 0, iova, buf, 128, &done, NULL), 0);
-	assert_int_equal(sio_dma_write(f.dev, false, 0, iova + SZ_4K, buf, 8, &done, NULL), -EFAULT);
+	assert_int_equal(sio_dma_write(f.dev, false, 0, iova + SZ_4K, buf, 8, &done, NULL),
+			 -EFAULT);
 	fx_fini(&f);
 	munmap(bad, SZ_4K);
 	free(phys);
@@ -415,7 +416,8 @@ static void test_dma_bad_memory(void **state)
 
 static void test_dma_copy(void **state)
 {
-	unsigned char *a = phys_alloc(2 * SZ_4K), *b = phys_alloc(2 * SZ_4K), *c = phys_alloc(SZ_4K);
+	unsigned char *a = phys_alloc(2 * SZ_4K), *b = phys_alloc(2 * SZ_4K);
+	unsigned char *c = phys_alloc(SZ_4K);
 	struct sio_xlate xl;
 	size_t done;
 	struct fx f;
@@ -631,6 +633,32 @@ static void test_counters_exact(void **state)
 	free(phys);
 }
 
+/* An entry serves requests of the privilege it was filled for; the other walks. */
+static void test_priv_requests(void **state)
+{
+	unsigned char *phys = phys_alloc(SZ_4K);
+	struct sio_iommu_stats st;
+	struct sio_xlate xl;
+	struct fx f;
+
+	fx_init(&f, &vtd_cfg, false);
+	assert_int_equal(sio_domain_map(f.d, 0x6000, pa_of(phys), SZ_4K, PROT_RW), 0);
+	sio_iommu_reset_stats(f.iommu);
+	assert_int_equal(xlate_pa(&f, 0x6000, SIO_PT_R), pa_of(phys));
+	assert_int_equal(sio_iommu_translate(f.dev, false, 0, 0x6010, SIO_PT_R | SIO_PT_PRIV, &xl),
+			 0);
+	assert_int_equal(xl.pa, pa_of(phys) + 0x10);
+	assert_int_equal(sio_iommu_translate(f.dev, false, 0, 0x6020, SIO_PT_R | SIO_PT_PRIV, &xl),
+			 0);
+	assert_int_equal(xlate_pa(&f, 0x6000, SIO_PT_R), pa_of(phys));
+	st = stats(f.iommu);
+	/* miss, miss (other privilege), hit, miss (refilled for PRIV before). */
+	assert_int_equal(st.iotlb_misses, 3);
+	assert_int_equal(st.iotlb_hits, 1);
+	fx_fini(&f);
+	free(phys);
+}
+
 /* ---------------------------------------------------------- attach/replace */
 
 static void test_replace(void **state)
@@ -686,7 +714,10 @@ static void test_did_reuse(void **state)
 	assert_int_equal(sio_iommu_dev_attach(f.dev, SIO_NO_PASID, a), 0);
 	assert_int_equal(xlate_pa(&f, iova, SIO_PT_R), pa_of(p1));
 	assert_int_equal(sio_iommu_dev_attach(f.dev, SIO_NO_PASID, NULL), 0);
+	assert_int_equal(sio_iommu_iotlb_count(f.iommu), 1);
 	assert_int_equal(sio_domain_free(a), 0);
+	/* Its entries went with it. */
+	assert_int_equal(sio_iommu_iotlb_count(f.iommu), 0);
 	b = domain_new(f.iommu, &vtd_cfg, false, 0, 0);
 	assert_int_equal(sio_domain_did(b), did);
 	assert_int_equal(sio_domain_map(b, iova, pa_of(p2), SZ_4K, PROT_RW), 0);
@@ -720,7 +751,8 @@ static void test_pasid(void **state)
 	assert_null(sio_iommu_dev_get_domain(f.dev, 301));
 
 	for (i = 0; i < ARRAY_SIZE(pasids); i++) {
-		assert_int_equal(sio_iommu_translate(f.dev, true, pasids[i], iova, SIO_PT_R, &xl), 0);
+		assert_int_equal(sio_iommu_translate(f.dev, true, pasids[i], iova, SIO_PT_R, &xl),
+				 0);
 		assert_int_equal(xl.pa, pa_of(p2));
 	}
 	assert_int_equal(xlate_pa(&f, iova, SIO_PT_R), pa_of(p1));
@@ -779,15 +811,20 @@ static void dirty_case(const struct sio_pt_cfg *pc, uint64_t iova, uint64_t leaf
 	assert_int_equal(sio_domain_map(f.d, iova, pa_of(phys), 4 * SZ_4K, PROT_RW), 0);
 	assert_int_equal(sio_domain_read_and_clear_dirty(f.d, iova, 4 * SZ_4K, false, dirty_fn, &r),
 			 -EINVAL);
-	/* Tracking off: a device write leaves no dirty state. */
+	/* Tracking off: a device write leaves no dirty state... */
 	assert_int_equal(sio_dma_write(f.dev, false, 0, iova, buf, 8, NULL, NULL), 0);
 	assert_int_equal(sio_domain_set_dirty_tracking(f.d, true), 0);
 	assert_int_equal(read_dirty(f.d, iova, 4 * SZ_4K, false, &r), 0);
+	/* ...and its writable IOTLB entry went with the toggle: the next write marks. */
+	assert_int_equal(sio_dma_write(f.dev, false, 0, iova, buf, 8, NULL, NULL), 0);
+	assert_int_equal(read_dirty(f.d, iova, 4 * SZ_4K, false, &r), 1);
+	assert_int_equal(r.iova[0], iova);
 
 	/* A read caches the leaf; the write to it must still mark it dirty. */
 	assert_int_equal(sio_dma_read(f.dev, false, 0, iova + 2 * leaf, buf, 8, NULL, NULL), 0);
 	assert_int_equal(read_dirty(f.d, iova, 4 * SZ_4K, false, &r), 0);
-	assert_int_equal(sio_dma_write(f.dev, false, 0, iova + 2 * leaf + 4, buf, 8, NULL, NULL), 0);
+	assert_int_equal(sio_dma_write(f.dev, false, 0, iova + 2 * leaf + 4, buf, 8, NULL, NULL),
+			 0);
 	assert_int_equal(read_dirty(f.d, iova, 4 * SZ_4K, true, &r), 1);
 	assert_int_equal(r.iova[0], iova + 2 * leaf);
 	assert_int_equal(r.size[0], leaf);
@@ -975,7 +1012,8 @@ static void test_reclaim(void **state)
 
 /*
  * The fill protocol, step by step: a walk that began before an invalidation
- * (even of another range) is not cached; one that began after it is.
+ * (even of another range of its domain) is not cached; one that began after
+ * it is.
  */
 static void test_fill_after_invalidation(void **state)
 {
@@ -989,13 +1027,13 @@ static void test_fill_after_invalidation(void **state)
 	t = &f.iommu->iotlb;
 	did = sio_domain_did(f.d);
 	g0 = sio_iotlb_fill_begin(t);
-	sio_iommu_invalidate(f.iommu, did + 1, 0x40000000, SZ_4K);
-	sio_iotlb_fill(t, g0, sio_iotlb_tag(did, false, 0), sio_iotlb_hseed(did), 0x1000, 12,
-		       pa_of(phys), SIO_PT_R);
+	sio_iommu_invalidate(f.iommu, did, 0x40000000, SZ_4K);
+	sio_iotlb_fill(t, g0, sio_iotlb_tag(f.d->serial, false, 0), sio_iotlb_hseed(f.d->serial),
+		       0x1000, 12, pa_of(phys), SIO_PT_R);
 	assert_int_equal(sio_iommu_iotlb_count(f.iommu), 0);
 	g0 = sio_iotlb_fill_begin(t);
-	sio_iotlb_fill(t, g0, sio_iotlb_tag(did, false, 0), sio_iotlb_hseed(did), 0x1000, 12,
-		       pa_of(phys), SIO_PT_R);
+	sio_iotlb_fill(t, g0, sio_iotlb_tag(f.d->serial, false, 0), sio_iotlb_hseed(f.d->serial),
+		       0x1000, 12, pa_of(phys), SIO_PT_R);
 	assert_int_equal(sio_iommu_iotlb_count(f.iommu), 1);
 	/* The device now hits that entry although nothing is mapped there. */
 	assert_int_equal(xlate_pa(&f, 0x1008, SIO_PT_R), pa_of(phys) + 8);
@@ -1035,7 +1073,7 @@ struct mt {
 	struct sio_domain *d1;
 	struct sio_iommu_dev *dev_a, *dev_b;
 	unsigned char *buf_a, *buf_b[2], *buf_c;
-	uint64_t gen;		/* odd: dev_b in transition; even 2K+2: generation K attached */
+	uint64_t gen;		/* odd: dev_b in transition; 2K+2: generation K attached */
 	int stop;
 	uint64_t errors;
 	uint64_t translations;
@@ -1173,7 +1211,8 @@ static void test_mt(void **state)
 		if (sio_domain_map(m.d1, C_IOVA, pa_of(m.buf_c), C_PAGES * SZ_4K, PROT_RW))
 			mt_error(&m);
 		for (p = 0; p < C_PAGES; p++) {
-			if (sio_iommu_translate(m.dev_a, false, 0, C_IOVA + p * SZ_4K, SIO_PT_R, &xl))
+			if (sio_iommu_translate(m.dev_a, false, 0, C_IOVA + p * SZ_4K, SIO_PT_R,
+						&xl))
 				mt_error(&m);
 			mine++;
 		}
@@ -1247,6 +1286,7 @@ int main(void)
 		cmocka_unit_test(test_unmap_invalidates),
 		cmocka_unit_test(test_faults_never_cached),
 		cmocka_unit_test(test_counters_exact),
+		cmocka_unit_test(test_priv_requests),
 		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_did_reuse),
 		cmocka_unit_test(test_pasid),

@@ -26,6 +26,14 @@
 
 #include "pt_test_util.h"
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define PT_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define PT_TEST_SANITIZED 1
+#endif
+#endif
+
 struct pt_case {
 	const char *name;
 	struct sio_pt_cfg cfg;
@@ -587,6 +595,19 @@ static void test_ad_cas(void **state)
 		assert_int_equal(read_dirty(pt, iova, s, true, &d), 1);
 	}
 
+	/* A CAS that never succeeds: bounded retries, then AD_UPDATE. */
+	{
+		uint64_t iova4 = iova + 16 * s;
+
+		assert_int_equal(sio_pt_map(pt, iova4, 0x400000, s, PROT_ALL), 0);
+		mem = rec_mem_of(&m);
+		m.cas_again = ~0u;
+		assert_int_equal(sio_pt_walk(cfg, sio_pt_root(pt), &mem, iova4, SIO_PT_W, true,
+					     &res), -EFAULT);
+		assert_int_equal(res.fault, SIO_PT_FAULT_AD_UPDATE);
+		assert_true(res.loads > 100);
+	}
+
 	/* Without set_ad nothing is written. */
 	{
 		uint64_t *e2;
@@ -737,7 +758,8 @@ static void test_dirty(void **state)
 	{
 		uint64_t small, big;
 
-		if (two_leaf_sizes(cfg, &small, &big) && leaf_lg2_for(cfg, big) > cfg->granule_lg2) {
+		if (two_leaf_sizes(cfg, &small, &big) &&
+		    leaf_lg2_for(cfg, big) > cfg->granule_lg2) {
 			assert_int_equal(sio_pt_map(pt, 8 * big, 0, big, PROT_ALL), 0);
 			assert_int_equal(sio_pt_set_dirty(pt, 8 * big + big / 2), 0);
 			assert_int_equal(read_dirty(pt, 8 * big + small, small, false, &d), 1);
@@ -887,7 +909,7 @@ static void test_create_invalid(void **state)
 /* ------------------------------------------------------------------------ */
 /* Allocation failures (not under sanitizers, which own the allocator)       */
 
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#ifndef PT_TEST_SANITIZED
 #include <dlfcn.h>
 #define HAVE_ALLOC_HOOKS 1
 
@@ -978,7 +1000,7 @@ static void test_alloc_failures(void **state)
 /* ------------------------------------------------------------------------ */
 /* Concurrency: walkers vs. map/unmap/dirty of other ranges                   */
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#ifdef PT_TEST_SANITIZED
 #define WALKS		300000UL
 #define MIN_ROUNDS	300UL
 #else
@@ -1019,9 +1041,11 @@ static void *fixed_walker(void *arg)
 		struct sio_pt_walk_result res;
 		uint64_t pa;
 
-		if (sio_pt_walk(cfg, root, mem, iova, access, true, &res) || res.oa != fixed_pa(iova))
+		if (sio_pt_walk(cfg, root, mem, iova, access, true, &res) ||
+		    res.oa != fixed_pa(iova))
 			c->fixed_errors++;
-		if (!(i & 7) && (sio_pt_iova_to_phys(c->pt, iova, &pa, NULL) || pa != fixed_pa(iova)))
+		if (!(i & 7) && (sio_pt_iova_to_phys(c->pt, iova, &pa, NULL) ||
+				 pa != fixed_pa(iova)))
 			c->fixed_errors++;
 	}
 	__atomic_store_n(&c->fixed_done, 1, __ATOMIC_RELEASE);

@@ -136,6 +136,22 @@ static void test_huge(void **state)
 	sio_pt_destroy(pt);
 }
 
+/* Hosts with 16K/64K pages: PAGE_SIZE chunks are 2K leaves too. */
+static void test_large_host_page(void **state)
+{
+	struct sio_pt *pt = mock_pt(3, SZ_64K | SZ_1M, true);
+	struct dirty_log d;
+
+	(void)state;
+	assert_int_equal(sio_pt_map(pt, 16 * SZ_1M + SZ_4K * 4, 0, SZ_64K, PROT_RW), -EINVAL);
+	assert_int_equal(sio_pt_map(pt, 16 * SZ_1M, 0x30000, SZ_64K, PROT_RW), 0);
+	check_mapped(pt, 16 * SZ_1M, 0x30000, SZ_64K, 11);
+	assert_int_equal(sio_pt_set_dirty(pt, 16 * SZ_1M + SZ_4K), 0);
+	assert_int_equal(read_dirty(pt, 0, ~0ULL, false, &d), 1);
+	assert_int_equal(d.size[0], SZ_2K);
+	sio_pt_destroy(pt);
+}
+
 static void test_default_dirty_per_2k(void **state)
 {
 	struct sio_pt *pt = mock_pt(3, SZ_2K, true);
@@ -220,6 +236,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_geometry),
 		cmocka_unit_test(test_huge),
+		cmocka_unit_test(test_large_host_page),
 		cmocka_unit_test(test_default_dirty_per_2k),
 		cmocka_unit_test(test_walk_perm_and_dirty),
 	};

@@ -1,0 +1,564 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The exported device API (include/softiommu/softiommu.h, "Emulated
+ * devices"): creating and destroying the machine's PCI functions, their
+ * textual descriptions, path redirection, and DMA by a device emulator.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <softiommu/softiommu.h>
+
+#include "base/compiler.h"
+#include "base/log.h"
+#include "base/uaccess.h"
+#include "core/pcidev.h"
+#include "uapi/nodes.h"
+#include "uapi/sysfs.h"
+
+#define DEVICES_ENV "SOFTIOMMU_DEVICES"
+/* Longest single description sio_device_parse() accepts. */
+#define SPEC_MAX 256
+
+_Static_assert(SIO_DEVICE_MAX == SIO_PCIDEV_MAX, "device table size");
+_Static_assert(SIO_DEVICE_PASID_BITS_MAX == SIO_PASID_BITS_MAX, "PASID width");
+_Static_assert(SIO_NO_PASID_VAL == SIO_NO_PASID, "no-PASID value");
+_Static_assert(sizeof(struct sio_device_desc) == 32, "struct sio_device_desc size");
+
+static int set_errno(int neg)
+{
+	errno = -neg;
+	return -1;
+}
+
+/* ------------------------------------------------------------ description */
+
+static int desc_to_cfg(const struct sio_device_desc *d, struct sio_pcidev_cfg *cfg)
+{
+	unsigned int i;
+
+	if (d->flags & ~(uint32_t)(SIO_DEVICE_PRI | SIO_DEVICE_ATS | SIO_DEVICE_NO_DIRTY))
+		return -EINVAL;
+	if (d->dev > 31 || d->fn > 7 || d->pasid_bits > SIO_DEVICE_PASID_BITS_MAX)
+		return -EINVAL;
+	if (d->__reserved0[0] || d->__reserved0[1])
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(d->__reserved); i++)
+		if (d->__reserved[i])
+			return -EINVAL;
+	memset(cfg, 0, sizeof(*cfg));
+	switch (d->iommu) {
+	case SIO_DEVICE_IOMMU_VTD:
+		cfg->type = SIO_IOMMU_VTD;
+		break;
+	case SIO_DEVICE_IOMMU_SMMUV3:
+		cfg->type = SIO_IOMMU_SMMUV3;
+		break;
+	default:
+		return -EINVAL;
+	}
+	cfg->segment = d->segment;
+	cfg->bus = d->bus;
+	cfg->devfn = (uint8_t)(d->dev << 3 | d->fn);
+	cfg->pasid_bits = d->pasid_bits;
+	if (d->flags & SIO_DEVICE_PRI)
+		cfg->caps |= SIO_DEV_CAP_PRI;
+	if (d->flags & SIO_DEVICE_ATS)
+		cfg->caps |= SIO_DEV_CAP_ATS;
+	if (!(d->flags & SIO_DEVICE_NO_DIRTY))
+		cfg->caps |= SIO_DEV_CAP_DIRTY;
+	return 0;
+}
+
+static void cfg_to_desc(const struct sio_pcidev_cfg *cfg, struct sio_device_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->iommu = cfg->type == SIO_IOMMU_VTD ? SIO_DEVICE_IOMMU_VTD : SIO_DEVICE_IOMMU_SMMUV3;
+	d->segment = cfg->segment;
+	d->bus = cfg->bus;
+	d->dev = cfg->devfn >> 3;
+	d->fn = cfg->devfn & 7;
+	d->pasid_bits = (uint8_t)cfg->pasid_bits;
+	if (cfg->caps & SIO_DEV_CAP_PRI)
+		d->flags |= SIO_DEVICE_PRI;
+	if (cfg->caps & SIO_DEV_CAP_ATS)
+		d->flags |= SIO_DEVICE_ATS;
+	if (!(cfg->caps & SIO_DEV_CAP_DIRTY))
+		d->flags |= SIO_DEVICE_NO_DIRTY;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Parse exactly the hex digits of [s, end) (1 to @max_digits of them). */
+static bool parse_hex(const char *s, const char *end, unsigned int max_digits, unsigned long *v)
+{
+	*v = 0;
+	if (s == end || (size_t)(end - s) > max_digits)
+		return false;
+	for (; s < end; s++) {
+		int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (*s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (*s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return false;
+		*v = *v * 16 + (unsigned long)d;
+	}
+	return true;
+}
+
+/* "[SSSS:]BB:DD.F", hexadecimal, as lspci and sysfs print it. */
+static bool parse_bdf(const char *s, struct sio_device_desc *d)
+{
+	const char *c1 = strchr(s, ':'), *c2, *dot;
+	unsigned long seg = 0, bus, dev, fn;
+
+	if (!c1)
+		return false;
+	c2 = strchr(c1 + 1, ':');
+	if (c2) {
+		if (!parse_hex(s, c1, 4, &seg))
+			return false;
+		s = c1 + 1;
+		c1 = c2;
+	}
+	dot = strchr(c1 + 1, '.');
+	if (!dot || !parse_hex(s, c1, 2, &bus) || !parse_hex(c1 + 1, dot, 2, &dev) ||
+	    !parse_hex(dot + 1, dot + 1 + strlen(dot + 1), 1, &fn) || dev > 31 || fn > 7)
+		return false;
+	d->segment = (uint16_t)seg;
+	d->bus = (uint8_t)bus;
+	d->dev = (uint8_t)dev;
+	d->fn = (uint8_t)fn;
+	return true;
+}
+
+static bool parse_dec(const char *s, unsigned long max, unsigned long *v)
+{
+	*v = 0;
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		*v = *v * 10 + (unsigned long)(*s - '0');
+		if (*v > max)
+			return false;
+	}
+	return true;
+}
+
+/* One option of a description ("key=value" or a flag), blanks trimmed. */
+static bool parse_option(char *opt, struct sio_device_desc *d, bool *have_bdf)
+{
+	char *val = strchr(opt, '=');
+	unsigned long v;
+
+	if (val)
+		*val++ = '\0';
+	if (!strcmp(opt, "bdf") && val) {
+		*have_bdf = parse_bdf(val, d);
+		return *have_bdf;
+	}
+	if (!strcmp(opt, "pasid") && val) {
+		if (!parse_dec(val, SIO_DEVICE_PASID_BITS_MAX, &v))
+			return false;
+		d->pasid_bits = (uint8_t)v;
+		return true;
+	}
+	if (val)
+		return false;
+	if (!strcmp(opt, "pri"))
+		d->flags |= SIO_DEVICE_PRI;
+	else if (!strcmp(opt, "ats"))
+		d->flags |= SIO_DEVICE_ATS;
+	else if (!strcmp(opt, "dirty"))
+		d->flags &= ~(uint32_t)SIO_DEVICE_NO_DIRTY;
+	else if (!strcmp(opt, "nodirty"))
+		d->flags |= SIO_DEVICE_NO_DIRTY;
+	else
+		return false;
+	return true;
+}
+
+/* Parse a trusted, writable, NUL-terminated description. */
+static int parse_spec(char *spec, struct sio_device_desc *out)
+{
+	struct sio_device_desc d;
+	bool have_bdf = false;
+	char *tok, *save = NULL;
+	bool first = true;
+
+	memset(&d, 0, sizeof(d));
+	for (tok = strtok_r(spec, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end = tok + strlen(tok);
+
+		while (is_blank(*tok))
+			tok++;
+		while (end > tok && is_blank(end[-1]))
+			*--end = '\0';
+		if (first) {
+			if (!strcmp(tok, "vtd"))
+				d.iommu = SIO_DEVICE_IOMMU_VTD;
+			else if (!strcmp(tok, "smmuv3"))
+				d.iommu = SIO_DEVICE_IOMMU_SMMUV3;
+			else
+				return -EINVAL;
+			first = false;
+		} else if (!parse_option(tok, &d, &have_bdf)) {
+			return -EINVAL;
+		}
+	}
+	if (first || !have_bdf)
+		return -EINVAL;
+	*out = d;
+	return 0;
+}
+
+SIO_EXPORT int sio_device_parse(const char *spec, struct sio_device_desc *desc)
+{
+	struct sio_device_desc d;
+	char buf[SPEC_MAX + 1];
+	size_t len;
+	int rc;
+
+	for (len = 0;; len++) {
+		if (len > SPEC_MAX)
+			return set_errno(-EINVAL);
+		if (sio_copy_from_user(&buf[len], (uintptr_t)spec + len, 1))
+			return set_errno(-EFAULT);
+		if (!buf[len])
+			break;
+	}
+	rc = parse_spec(buf, &d);
+	if (rc)
+		return set_errno(rc);
+	if (sio_copy_to_user((uintptr_t)desc, &d, sizeof(d)))
+		return set_errno(-EFAULT);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- devices */
+
+static int device_create(const struct sio_device_desc *desc)
+{
+	struct sio_pcidev_cfg cfg;
+	int index, rc;
+
+	rc = desc_to_cfg(desc, &cfg);
+	if (rc)
+		return rc;
+	sio_sysfs_lock();
+	index = sio_pcidev_create(&cfg);
+	if (index >= 0) {
+		rc = sio_sysfs_add((unsigned int)index, &cfg);
+		if (rc) {
+			sio_pcidev_destroy((unsigned int)index);
+			index = rc;
+		}
+	}
+	sio_sysfs_unlock();
+	return index;
+}
+
+SIO_EXPORT int sio_device_create(const struct sio_device_desc *desc)
+{
+	struct sio_device_desc d;
+	int index;
+
+	if (sio_copy_from_user(&d, (uintptr_t)desc, sizeof(d)))
+		return set_errno(-EFAULT);
+	index = device_create(&d);
+	return index < 0 ? set_errno(index) : index;
+}
+
+SIO_EXPORT int sio_device_destroy(int index)
+{
+	struct sio_pcidev_cfg cfg;
+	int rc;
+
+	if (index < 0 || index >= SIO_DEVICE_MAX)
+		return set_errno(-ENODEV);
+	sio_sysfs_lock();
+	rc = sio_pcidev_get_cfg((unsigned int)index, &cfg);
+	if (!rc)
+		rc = sio_pcidev_destroy((unsigned int)index);
+	if (!rc)
+		sio_sysfs_remove((unsigned int)index, &cfg);
+	sio_sysfs_unlock();
+	return rc ? set_errno(rc) : 0;
+}
+
+SIO_EXPORT int sio_device_query(int index, struct sio_device_desc *desc)
+{
+	struct sio_pcidev_cfg cfg;
+	struct sio_device_desc d;
+
+	if (index < 0 || sio_pcidev_get_cfg((unsigned int)index, &cfg))
+		return set_errno(-ENODEV);
+	cfg_to_desc(&cfg, &d);
+	if (sio_copy_to_user((uintptr_t)desc, &d, sizeof(d)))
+		return set_errno(-EFAULT);
+	return 0;
+}
+
+SIO_EXPORT int sio_device_next(int from)
+{
+	return sio_pcidev_next(from);
+}
+
+SIO_EXPORT int sio_devices_from_env(void)
+{
+	const char *env = getenv(DEVICES_ENV);
+	int created = 0;
+
+	if (!env)
+		return 0;
+	while (*env) {
+		size_t len = strcspn(env, ";\n");
+		struct sio_device_desc d;
+		char spec[SPEC_MAX + 1];
+		const char *s = env;
+		int rc;
+
+		env += len + (env[len] != '\0');
+		while (len && is_blank(*s)) {
+			s++;
+			len--;
+		}
+		if (!len || *s == '#')
+			continue;
+		if (len > SPEC_MAX) {
+			sio_err("%s: description too long", DEVICES_ENV);
+			return set_errno(-EINVAL);
+		}
+		memcpy(spec, s, len);
+		spec[len] = '\0';
+		rc = parse_spec(spec, &d);	/* tokenises @spec */
+		if (!rc)
+			rc = device_create(&d);
+		memcpy(spec, s, len);
+		if (rc < 0) {
+			sio_err("%s: \"%s\": %s", DEVICES_ENV, spec, strerror(-rc));
+			return set_errno(rc);
+		}
+		sio_info("%s: \"%s\" is /dev/vfio/devices/vfio%d", DEVICES_ENV, spec, rc);
+		created++;
+	}
+	return created;
+}
+
+SIO_EXPORT int sio_path_redirect(const char *path, char *out, size_t out_size)
+{
+	char norm[PATH_MAX], real[PATH_MAX];
+	size_t len;
+	int rc;
+
+	/* The common case (no machine devices) never looks at @path. */
+	if (!sio_pcidev_any())
+		return 0;
+	rc = sio_normalise_path(path, norm, sizeof(norm));
+	if (rc == -ENOENT)
+		return 0;	/* "": nothing to redirect */
+	if (rc)
+		return set_errno(rc);
+	rc = sio_sysfs_redirect(norm, real, sizeof(real));
+	if (rc <= 0)
+		return rc ? set_errno(rc) : 0;
+	len = strlen(real) + 1;
+	if (len > out_size)
+		return set_errno(-ENAMETOOLONG);
+	if (sio_copy_to_user((uintptr_t)out, real, len))
+		return set_errno(-EFAULT);
+	return 1;
+}
+
+/* -------------------------------------------------------------------- DMA */
+
+/* The calling thread's last fault, with the function it happened on. */
+static __thread struct {
+	bool valid;
+	int index;
+	struct sio_dma_fault fault;
+} last_fault;
+
+static uint32_t access_to_api(unsigned int access)
+{
+	return ((access & SIO_PT_R) ? SIO_DMA_READ : 0) |
+	       ((access & SIO_PT_W) ? SIO_DMA_WRITE : 0) |
+	       ((access & SIO_PT_X) ? SIO_DMA_EXEC : 0) |
+	       ((access & SIO_PT_PRIV) ? SIO_DMA_PRIV : 0);
+}
+
+static uint32_t reason_to_api(enum sio_fault_reason r)
+{
+	switch (r) {
+	case SIO_FAULT_BLOCKED:
+		return SIO_DMA_FAULT_BLOCKED;
+	case SIO_FAULT_PASID_INVALID:
+		return SIO_DMA_FAULT_PASID;
+	case SIO_FAULT_APERTURE:
+		return SIO_DMA_FAULT_APERTURE;
+	case SIO_FAULT_RANGE:
+		return SIO_DMA_FAULT_RANGE;
+	case SIO_FAULT_NOT_PRESENT:
+		return SIO_DMA_FAULT_NOT_PRESENT;
+	case SIO_FAULT_PERM:
+		return SIO_DMA_FAULT_PERM;
+	case SIO_FAULT_RESERVED:
+		return SIO_DMA_FAULT_RESERVED;
+	case SIO_FAULT_ACCESS_FLAG:
+		return SIO_DMA_FAULT_ACCESS_FLAG;
+	case SIO_FAULT_ADDR_SIZE:
+		return SIO_DMA_FAULT_ADDR_SIZE;
+	case SIO_FAULT_TABLE_READ:
+		return SIO_DMA_FAULT_TABLE_READ;
+	case SIO_FAULT_AD_UPDATE:
+		return SIO_DMA_FAULT_AD_UPDATE;
+	case SIO_FAULT_NONE:
+		break;
+	}
+	return SIO_DMA_FAULT_NOT_PRESENT;
+}
+
+/* Record what the IOMMU reported for a refused access. */
+static void record_iommu_fault(int index, const struct sio_fault *f, uint64_t done)
+{
+	struct sio_dma_fault *out = &last_fault.fault;
+
+	memset(out, 0, sizeof(*out));
+	out->reason = reason_to_api(f->reason);
+	out->access = access_to_api(f->access);
+	out->rid = f->rid;
+	out->pasid = f->pasid_valid ? f->pasid : SIO_NO_PASID_VAL;
+	out->iova = f->iova;
+	out->done = done;
+	out->level = f->level;
+	out->stage = f->stage;
+	last_fault.index = index;
+	last_fault.valid = true;
+}
+
+/* Record a bus error: translated, but the memory could not be accessed. */
+static void record_bus_fault(int index, uint32_t rid, uint32_t pasid, uint64_t iova,
+			     unsigned int access, uint64_t done)
+{
+	struct sio_dma_fault *out = &last_fault.fault;
+
+	memset(out, 0, sizeof(*out));
+	out->reason = SIO_DMA_FAULT_BUS;
+	out->access = access_to_api(access);
+	out->rid = rid;
+	out->pasid = pasid;
+	out->iova = iova + done;
+	out->done = done;
+	out->stage = 1;
+	last_fault.index = index;
+	last_fault.valid = true;
+}
+
+static ssize_t dev_dma(int index, uint32_t pasid, uint64_t iova, void *buf, size_t len,
+		       bool write)
+{
+	bool has_pasid = pasid != SIO_NO_PASID_VAL;
+	struct sio_pcidev *pdev;
+	struct sio_xlate xl;
+	size_t done = 0;
+	uint32_t rid;
+	int rc;
+
+	if (index < 0)
+		return set_errno(-ENODEV);
+	if (len > SSIZE_MAX)
+		return set_errno(-EINVAL);
+	pdev = sio_pcidev_read_lock((unsigned int)index);
+	if (!pdev)
+		return set_errno(-ENODEV);
+	if (write)
+		rc = sio_dma_write(pdev->hw, has_pasid, pasid, iova, buf, len, &done, &xl);
+	else
+		rc = sio_dma_read(pdev->hw, has_pasid, pasid, iova, buf, len, &done, &xl);
+	rid = sio_iommu_dev_rid(pdev->hw);
+	sio_pcidev_read_unlock();
+
+	switch (rc) {
+	case 0:
+		return (ssize_t)len;
+	case -EACCES:
+		record_iommu_fault(index, &xl.fault, done);
+		return set_errno(-EFAULT);
+	case -EFAULT:
+		record_bus_fault(index, rid, pasid, iova, write ? SIO_PT_W : SIO_PT_R, done);
+		return set_errno(-EFAULT);
+	default:
+		return set_errno(rc);
+	}
+}
+
+SIO_EXPORT ssize_t sio_dev_dma_read(int index, uint32_t pasid, uint64_t iova, void *buf,
+				    size_t len)
+{
+	return dev_dma(index, pasid, iova, buf, len, false);
+}
+
+SIO_EXPORT ssize_t sio_dev_dma_write(int index, uint32_t pasid, uint64_t iova, const void *buf,
+				     size_t len)
+{
+	return dev_dma(index, pasid, iova, (void *)buf, len, true);
+}
+
+SIO_EXPORT int sio_dev_translate(int index, uint32_t pasid, uint64_t iova, unsigned int access,
+				 struct sio_dev_xlate *out)
+{
+	const unsigned int all = SIO_DMA_READ | SIO_DMA_WRITE | SIO_DMA_EXEC | SIO_DMA_PRIV;
+	struct sio_dev_xlate res;
+	struct sio_pcidev *pdev;
+	unsigned int pt_access;
+	struct sio_xlate xl;
+	int rc;
+
+	if (index < 0)
+		return set_errno(-ENODEV);
+	if ((access & ~all) || !(access & (SIO_DMA_READ | SIO_DMA_WRITE | SIO_DMA_EXEC)))
+		return set_errno(-EINVAL);
+	pt_access = ((access & SIO_DMA_READ) ? SIO_PT_R : 0) |
+		    ((access & SIO_DMA_WRITE) ? SIO_PT_W : 0) |
+		    ((access & SIO_DMA_EXEC) ? SIO_PT_X : 0) |
+		    ((access & SIO_DMA_PRIV) ? SIO_PT_PRIV : 0);
+	pdev = sio_pcidev_read_lock((unsigned int)index);
+	if (!pdev)
+		return set_errno(-ENODEV);
+	rc = sio_iommu_translate(pdev->hw, pasid != SIO_NO_PASID_VAL, pasid, iova, pt_access, &xl);
+	sio_pcidev_read_unlock();
+	if (rc == -EACCES) {
+		record_iommu_fault(index, &xl.fault, 0);
+		return set_errno(-EFAULT);
+	}
+	if (rc)
+		return set_errno(rc);
+	memset(&res, 0, sizeof(res));
+	res.addr = xl.pa;
+	res.page_size = 1ull << xl.size_lg2;
+	res.perm = access_to_api(xl.perm);
+	if (sio_copy_to_user((uintptr_t)out, &res, sizeof(res)))
+		return set_errno(-EFAULT);
+	return 0;
+}
+
+SIO_EXPORT int sio_dev_last_fault(int index, struct sio_dma_fault *out)
+{
+	if (!last_fault.valid || last_fault.index != index)
+		return set_errno(-ENOENT);
+	if (sio_copy_to_user((uintptr_t)out, &last_fault.fault, sizeof(*out)))
+		return set_errno(-EFAULT);
+	return 0;
+}
