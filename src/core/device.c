@@ -244,6 +244,8 @@ void sio_device_detach(struct sio_device *dev)
 
 void sio_device_unbind(struct sio_device *dev)
 {
+	while (dev->npasids)
+		sio_device_pasid_detach(dev, dev->pasids[0].pasid);
 	pthread_mutex_lock(&dev->lock);
 	rid_detach_locked(dev);
 	pthread_mutex_unlock(&dev->lock);
@@ -251,4 +253,148 @@ void sio_device_unbind(struct sio_device *dev)
 	sio_object_users_put(&dev->obj);
 	if (sio_object_remove_internal(&dev->obj))
 		sio_err("device %u still referenced at unbind", dev->obj.id);
+}
+
+static struct sio_pasid_attach *pasid_slot(struct sio_device *dev, uint32_t pasid)
+{
+	size_t i;
+
+	for (i = 0; i < dev->npasids; i++)
+		if (dev->pasids[i].pasid == pasid)
+			return &dev->pasids[i];
+	return NULL;
+}
+
+/*
+ * Resolve *pt_id for a PASID: an existing HWPT with a short-term reference;
+ * an IOAS (automatic domains are RID-only) or another type is -EINVAL.
+ */
+static int pasid_target(struct sio_device *dev, uint32_t pt_id, struct sio_hwpt **out)
+{
+	struct sio_object *obj = sio_object_get(dev->obj.ctx, pt_id, SIO_OBJ_ANY);
+
+	if (!obj)
+		return -ENOENT;
+	if (obj->type != SIO_OBJ_HWPT_PAGING) {
+		sio_object_put(obj);
+		return -EINVAL;
+	}
+	*out = container_of(obj, struct sio_hwpt, obj);
+	return 0;
+}
+
+/* Linux's checks before a PASID install (dev->lock held). */
+static int pasid_compatible(struct sio_device *dev, uint32_t pasid, struct sio_hwpt *hwpt)
+{
+	if (hwpt->iommu != dev->iommu)
+		return -EINVAL;
+	if (hwpt->dirty_tracking && !dev->dirty_cap)
+		return -EINVAL;
+	if (!hwpt->pasid_compat)
+		return -EINVAL;
+	if (dev->rid_hwpt && !dev->rid_hwpt->pasid_compat)
+		return -EINVAL;
+	return 0;
+}
+
+static bool pasid_valid(struct sio_device *dev, uint32_t pasid)
+{
+	return dev->pasid_bits && pasid < (1u << dev->pasid_bits);
+}
+
+int sio_device_pasid_attach(struct sio_device *dev, uint32_t pasid, uint32_t *pt_id)
+{
+	struct sio_pasid_attach *v;
+	struct sio_hwpt *hwpt;
+	int rc;
+
+	if (pasid == 0)
+		return sio_device_attach(dev, pt_id);
+	if (!pasid_valid(dev, pasid))
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	rc = pasid_target(dev, *pt_id, &hwpt);
+	if (rc)
+		goto out_unlock;
+	rc = pasid_compatible(dev, pasid, hwpt);
+	if (!rc && pasid_slot(dev, pasid))
+		rc = -EBUSY;
+	if (!rc)
+		rc = sio_driver_pasid_install_check(dev->type, pasid, false);
+	if (!rc) {
+		v = realloc(dev->pasids, (dev->npasids + 1) * sizeof(*v));
+		rc = v ? 0 : -ENOMEM;
+		if (v)
+			dev->pasids = v;
+	}
+	if (!rc)
+		rc = sio_iommu_dev_attach(dev->hw, pasid, hwpt->domain);
+	if (!rc) {
+		sio_object_users_get(&hwpt->obj);
+		dev->pasids[dev->npasids++] = (struct sio_pasid_attach){ pasid, hwpt };
+	}
+	sio_object_put(&hwpt->obj);
+out_unlock:
+	pthread_mutex_unlock(&dev->lock);
+	return rc;
+}
+
+int sio_device_pasid_replace(struct sio_device *dev, uint32_t pasid, uint32_t *pt_id)
+{
+	struct sio_pasid_attach *slot;
+	struct sio_hwpt *hwpt, *old = NULL;
+	int rc;
+
+	if (pasid == 0)
+		return sio_device_replace(dev, pt_id);
+	if (!pasid_valid(dev, pasid))
+		return -EINVAL;
+	pthread_mutex_lock(&dev->lock);
+	rc = pasid_target(dev, *pt_id, &hwpt);
+	if (rc)
+		goto out_unlock;
+	slot = pasid_slot(dev, pasid);
+	if (!slot)
+		rc = -EINVAL;
+	else if (slot->hwpt == hwpt)
+		goto out_put;
+	if (!rc)
+		rc = pasid_compatible(dev, pasid, hwpt);
+	if (!rc)
+		rc = sio_driver_pasid_install_check(dev->type, pasid, true);
+	if (!rc)
+		rc = sio_iommu_dev_attach(dev->hw, pasid, hwpt->domain);
+	if (!rc) {
+		sio_object_users_get(&hwpt->obj);
+		old = slot->hwpt;
+		slot->hwpt = hwpt;
+	}
+out_put:
+	sio_object_put(&hwpt->obj);
+out_unlock:
+	pthread_mutex_unlock(&dev->lock);
+	if (old)
+		hwpt_release_attach(old);
+	return rc;
+}
+
+void sio_device_pasid_detach(struct sio_device *dev, uint32_t pasid)
+{
+	struct sio_pasid_attach *slot;
+	struct sio_hwpt *old = NULL;
+
+	if (pasid == 0) {
+		sio_device_detach(dev);
+		return;
+	}
+	pthread_mutex_lock(&dev->lock);
+	slot = pasid_slot(dev, pasid);
+	if (slot) {
+		sio_iommu_dev_attach(dev->hw, pasid, NULL);
+		old = slot->hwpt;
+		*slot = dev->pasids[--dev->npasids];
+	}
+	pthread_mutex_unlock(&dev->lock);
+	if (old)
+		hwpt_release_attach(old);
 }

@@ -67,4 +67,17 @@ int sio_device_replace(struct sio_device *dev, uint32_t *pt_id);
 /* Detach the RID (and drop an automatic domain left without devices). */
 void sio_device_detach(struct sio_device *dev);
 
+/*
+ * PASID attachments (spec §5). PASID 0 is the RID (Linux's IOMMU_NO_PASID).
+ * attach: the device must support PASIDs and @pasid be within its width, the
+ * target a PASID-compatible HWPT (an IOAS is refused) while the RID's HWPT, if
+ * any, is PASID-compatible too: else -EINVAL; an attached PASID: -EBUSY;
+ * missing object: -ENOENT. replace: the PASID must be attached (-EINVAL);
+ * the same HWPT is a no-op; a failed replace keeps the old attachment.
+ * detach: a PASID that is not attached is a silent no-op.
+ */
+int sio_device_pasid_attach(struct sio_device *dev, uint32_t pasid, uint32_t *pt_id);
+int sio_device_pasid_replace(struct sio_device *dev, uint32_t pasid, uint32_t *pt_id);
+void sio_device_pasid_detach(struct sio_device *dev, uint32_t pasid);
+
 #endif /* SIO_CORE_DEVICE_H */

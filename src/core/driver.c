@@ -70,3 +70,13 @@ size_t sio_driver_resv_regions(enum sio_iommu_type type, const struct sio_resv_r
 	*out = NULL;
 	return 0;
 }
+
+/* The mock's PASID whose replacement fails (iommufd_test.h). */
+#define MOCK_PASID_FAIL_REPLACE 1024
+
+int sio_driver_pasid_install_check(enum sio_iommu_type type, uint32_t pasid, bool replacing)
+{
+	if (type == SIO_IOMMU_MOCK && pasid == MOCK_PASID_FAIL_REPLACE && replacing)
+		return -ENOMEM;
+	return 0;
+}

@@ -39,6 +39,14 @@ struct sio_domain_request {
 int sio_driver_paging_cfg(enum sio_iommu_type type, const struct sio_domain_request *req,
 			  struct sio_domain_paging_cfg *cfg);
 
+/*
+ * Whether the driver accepts installing a domain at @pasid, @replacing one
+ * already there: 0 or its error. The selftest mock fails the second
+ * installation at IOMMU_TEST_PASID_RESERVED (1024) with -ENOMEM so that
+ * rollback can be tested.
+ */
+int sio_driver_pasid_install_check(enum sio_iommu_type type, uint32_t pasid, bool replacing);
+
 /* Reserved IOVA regions of a device behind @type: ranges [start, last]. */
 struct sio_resv_region {
 	uint64_t start;

@@ -61,6 +61,14 @@ int sio_ioctl_test_cmd(struct sio_ucmd *ucmd)
 		return sio_test_dirty(ucmd, cmd);
 	case IOMMU_TEST_OP_DEV_CHECK_CACHE:
 		return sio_test_dev_check_cache(ucmd, cmd);
+	case IOMMU_TEST_OP_PASID_ATTACH:
+		return sio_test_pasid_attach(ucmd, cmd);
+	case IOMMU_TEST_OP_PASID_REPLACE:
+		return sio_test_pasid_replace(ucmd, cmd);
+	case IOMMU_TEST_OP_PASID_DETACH:
+		return sio_test_pasid_detach(ucmd, cmd);
+	case IOMMU_TEST_OP_PASID_CHECK_HWPT:
+		return sio_test_pasid_check_hwpt(ucmd, cmd);
 	case IOMMU_TEST_OP_CREATE_ACCESS:
 		return sio_test_create_access(ucmd, cmd);
 	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:

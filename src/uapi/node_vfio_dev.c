@@ -8,8 +8,7 @@
  *    works on it (EINVAL) until it is bound to an iommufd context;
  *  - a function is bound through one file at a time (EINVAL for another);
  *  - ATTACH/DETACH_IOMMUFD_PT act on the bound DEVICE object (a second
- *    attach replaces); the PASID forms answer EOPNOTSUPP for now, as a
- *    driver without PASID attach does;
+ *    attach replaces), and their PASID forms;
  *  - the vfio-pci ioctls describe a minimal PCIe function (see
  *    docs/devices.md); anything else is ENOTTY;
  *  - closing the file detaches and unbinds.
@@ -164,7 +163,9 @@ out_unlock:
 static long vfio_attach(struct vfio_df *df, uint64_t arg)
 {
 	const size_t minsz = offsetofend(struct vfio_device_attach_iommufd_pt, pt_id);
-	struct vfio_device_attach_iommufd_pt attach;
+	const size_t xend = offsetofend(struct vfio_device_attach_iommufd_pt, pasid);
+	struct vfio_device_attach_iommufd_pt attach = { 0 };
+	bool pasid;
 	int rc;
 
 	if (sio_copy_from_user(&attach, arg, minsz))
@@ -173,26 +174,39 @@ static long vfio_attach(struct vfio_df *df, uint64_t arg)
 		return -EINVAL;
 	if (attach.flags & ~VFIO_DEVICE_ATTACH_PASID)
 		return -EINVAL;
-	/*
-	 * PASID attach is not offered yet: Linux answers EOPNOTSUPP for a
-	 * driver without pasid_attach_ioas, before looking at the pasid field.
-	 */
-	if (attach.flags & VFIO_DEVICE_ATTACH_PASID)
-		return -EOPNOTSUPP;
+	/* The pasid field is read only for the PASID form, which needs it all. */
+	pasid = attach.flags & VFIO_DEVICE_ATTACH_PASID;
+	if (pasid) {
+		if (attach.argsz < xend)
+			return -EINVAL;
+		if (sio_copy_from_user((char *)&attach + minsz, arg + minsz, xend - minsz))
+			return -EFAULT;
+	}
 
 	sio_pcidev_bind_lock();
-	if (!df->attached)
+	if (pasid) {
+		/* vfio-pci attaches, or replaces what the PASID already has. */
+		rc = sio_device_pasid_attach(df->idev, attach.pasid, &attach.pt_id);
+		if (rc == -EBUSY)
+			rc = sio_device_pasid_replace(df->idev, attach.pasid, &attach.pt_id);
+	} else if (!df->attached) {
 		rc = sio_device_attach(df->idev, &attach.pt_id);
-	else
+	} else {
 		rc = sio_device_replace(df->idev, &attach.pt_id);
+	}
 	if (rc)
 		goto out_unlock;
-	df->attached = true;
+	if (!pasid)
+		df->attached = true;
 	if (sio_copy_to_user(arg + offsetof(struct vfio_device_attach_iommufd_pt, pt_id),
 			     &attach.pt_id, sizeof(attach.pt_id))) {
 		/* As Linux: the device ends up detached, whatever it had before. */
-		sio_device_detach(df->idev);
-		df->attached = false;
+		if (pasid) {
+			sio_device_pasid_detach(df->idev, attach.pasid);
+		} else {
+			sio_device_detach(df->idev);
+			df->attached = false;
+		}
 		rc = -EFAULT;
 	}
 out_unlock:
@@ -203,7 +217,8 @@ out_unlock:
 static long vfio_detach(struct vfio_df *df, uint64_t arg)
 {
 	const size_t minsz = offsetofend(struct vfio_device_detach_iommufd_pt, flags);
-	struct vfio_device_detach_iommufd_pt detach;
+	const size_t xend = offsetofend(struct vfio_device_detach_iommufd_pt, pasid);
+	struct vfio_device_detach_iommufd_pt detach = { 0 };
 
 	if (sio_copy_from_user(&detach, arg, minsz))
 		return -EFAULT;
@@ -211,13 +226,21 @@ static long vfio_detach(struct vfio_df *df, uint64_t arg)
 		return -EINVAL;
 	if (detach.flags & ~VFIO_DEVICE_DETACH_PASID)
 		return -EINVAL;
-	if (detach.flags & VFIO_DEVICE_DETACH_PASID)
-		return -EOPNOTSUPP;
+	if (detach.flags & VFIO_DEVICE_DETACH_PASID) {
+		if (detach.argsz < xend)
+			return -EINVAL;
+		if (sio_copy_from_user((char *)&detach + minsz, arg + minsz, xend - minsz))
+			return -EFAULT;
+	}
 
 	sio_pcidev_bind_lock();
-	if (df->attached)
-		sio_device_detach(df->idev);
-	df->attached = false;
+	if (detach.flags & VFIO_DEVICE_DETACH_PASID) {
+		sio_device_pasid_detach(df->idev, detach.pasid);
+	} else {
+		if (df->attached)
+			sio_device_detach(df->idev);
+		df->attached = false;
+	}
 	sio_pcidev_bind_unlock();
 	return 0;
 }

@@ -259,3 +259,79 @@ int sio_test_dev_check_cache(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
 	sio_device_put(dev);
 	return rc;
 }
+
+int sio_test_pasid_attach(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint32_t pasid = cmd->pasid_attach.pasid, pt_id = cmd->pasid_attach.pt_id;
+	struct mock_stdev *sobj;
+	int rc;
+
+	sobj = stdev_get(ucmd->ctx, cmd->id);
+	if (!sobj)
+		return -ENOENT;
+	rc = sio_device_pasid_attach(sobj->dev, pasid, &pt_id);
+	if (!rc) {
+		cmd->pasid_attach.pt_id = pt_id;
+		rc = sio_ucmd_respond(ucmd, sizeof(*cmd));
+		/* A result the caller cannot see is undone. */
+		if (rc)
+			sio_device_pasid_detach(sobj->dev, pasid);
+	}
+	sio_object_put(&sobj->obj);
+	return rc;
+}
+
+int sio_test_pasid_replace(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint32_t pt_id = cmd->pasid_replace.pt_id;
+	struct mock_stdev *sobj;
+	int rc;
+
+	sobj = stdev_get(ucmd->ctx, cmd->id);
+	if (!sobj)
+		return -ENOENT;
+	rc = sio_device_pasid_replace(sobj->dev, cmd->pasid_replace.pasid, &pt_id);
+	sio_object_put(&sobj->obj);
+	return rc;
+}
+
+int sio_test_pasid_detach(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct mock_stdev *sobj;
+
+	sobj = stdev_get(ucmd->ctx, cmd->id);
+	if (!sobj)
+		return -ENOENT;
+	sio_device_pasid_detach(sobj->dev, cmd->pasid_detach.pasid);
+	sio_object_put(&sobj->obj);
+	return 0;
+}
+
+int sio_test_pasid_check_hwpt(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint32_t pasid = cmd->pasid_check.pasid;
+	struct sio_domain *attached;
+	struct mock_stdev *sobj;
+	struct sio_hwpt *hwpt;
+	int rc = 0;
+
+	sobj = stdev_get(ucmd->ctx, cmd->id);
+	if (!sobj)
+		return -ENOENT;
+	attached = sio_iommu_dev_get_domain(sobj->hw, pasid ? pasid : SIO_NO_PASID);
+	if (!cmd->pasid_check.hwpt_id) {
+		if (attached)
+			rc = -EINVAL;
+	} else {
+		hwpt = sio_hwpt_paging_get(ucmd->ctx, cmd->pasid_check.hwpt_id);
+		if (!hwpt) {
+			rc = -ENOENT;
+		} else {
+			if (hwpt->domain != attached)
+				rc = -EINVAL;
+			sio_hwpt_put(hwpt);
+		}
+	}
+	sio_object_put(&sobj->obj);
+	return rc;
+}

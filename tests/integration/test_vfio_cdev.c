@@ -162,6 +162,75 @@ TEST(bind_to_vfio_container_fd)
 	CHECK_OK(close(cfd));
 }
 
+static int pasid_hwpt_alloc(int iommufd, uint32_t dev_id, uint32_t ioas, uint32_t flags,
+			    uint32_t *out)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd), .flags = flags, .dev_id = dev_id, .pt_id = ioas,
+	};
+	int rc = ioctl(iommufd, IOMMU_HWPT_ALLOC, &cmd);
+
+	*out = cmd.out_hwpt_id;
+	return rc;
+}
+
+static int pasid_attach(int devfd, uint32_t pasid, uint32_t *pt_id)
+{
+	struct vfio_device_attach_iommufd_pt a = {
+		.argsz = sizeof(a), .flags = VFIO_DEVICE_ATTACH_PASID, .pt_id = *pt_id,
+		.pasid = pasid,
+	};
+	int rc = ioctl(devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a);
+
+	*pt_id = a.pt_id;
+	return rc;
+}
+
+/* PASID attach through the cdev, with the compatibility rules of spec §5. */
+TEST(pasid_attach_rules)
+{
+	struct vfio_device_detach_iommufd_pt detach = {
+		.argsz = sizeof(detach), .flags = VFIO_DEVICE_DETACH_PASID, .pasid = 7,
+	};
+	uint32_t plain = 0, compat = 0, compat2 = 0, pt = 0;
+	struct bound b;
+
+	REQUIRE(bind_new(VFIO_CDEV_DIR "/vfio0", &b));
+	REQUIRE_OK(pasid_hwpt_alloc(b.iommufd, b.devid, b.ioas, 0, &plain));
+	REQUIRE_OK(pasid_hwpt_alloc(b.iommufd, b.devid, b.ioas, IOMMU_HWPT_ALLOC_PASID, &compat));
+	REQUIRE_OK(pasid_hwpt_alloc(b.iommufd, b.devid, b.ioas, IOMMU_HWPT_ALLOC_PASID, &compat2));
+	/* A HWPT not allocated with IOMMU_HWPT_ALLOC_PASID is refused. */
+	pt = plain;
+	CHECK_ERR(pasid_attach(b.devfd, 7, &pt), EINVAL);
+	/* So is any PASID while the RID's HWPT is not PASID-compatible. */
+	pt = plain;
+	REQUIRE_OK(vfio_attach(b.devfd, &pt));
+	pt = compat;
+	CHECK_ERR(pasid_attach(b.devfd, 7, &pt), EINVAL);
+	/* With a PASID-compatible RID it works, and a second attach replaces. */
+	pt = compat;
+	REQUIRE_OK(vfio_attach(b.devfd, &pt));
+	pt = compat;
+	CHECK_OK(pasid_attach(b.devfd, 7, &pt));
+	CHECK_EQ(pt, compat);
+	/* Replacing moves the PASID; the PASID holds its HWPT. */
+	pt = compat2;
+	CHECK_OK(pasid_attach(b.devfd, 7, &pt));
+	CHECK_ERR(iommu_destroy(b.iommufd, compat2), EBUSY);
+	/* Now the RID cannot go back to a non-compatible HWPT. */
+	pt = plain;
+	CHECK_ERR(vfio_attach(b.devfd, &pt), EINVAL);
+	/* A PASID beyond the function's 20 bits. */
+	pt = compat;
+	CHECK_ERR(pasid_attach(b.devfd, 1u << 20, &pt), EINVAL);
+	CHECK_OK(ioctl(b.devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &detach));
+	CHECK_OK(iommu_destroy(b.iommufd, compat2));
+	CHECK_OK(vfio_detach(b.devfd));
+	CHECK_OK(iommu_destroy(b.iommufd, compat));
+	CHECK_OK(iommu_destroy(b.iommufd, plain));
+	unbind_close(&b);
+}
+
 TEST(attach_detach_rules)
 {
 	struct vfio_device_attach_iommufd_pt attach = { .argsz = sizeof(attach) };
@@ -176,10 +245,14 @@ TEST(attach_detach_rules)
 	attach.argsz = sizeof(attach);
 	attach.flags = 2;
 	CHECK_ERR(ioctl(b.devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach), EINVAL);
-	/* PASID attach is not offered yet: EOPNOTSUPP, before the pasid field is read. */
+	/* The PASID form needs argsz to cover the pasid field. */
 	attach.flags = VFIO_DEVICE_ATTACH_PASID;
 	attach.argsz = 12;
-	CHECK_ERR(ioctl(b.devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach), EOPNOTSUPP);
+	CHECK_ERR(ioctl(b.devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach), EINVAL);
+	/* An IOAS is no target for a PASID (automatic domains are RID-only). */
+	attach.argsz = sizeof(attach);
+	attach.pasid = 5;
+	CHECK_ERR(ioctl(b.devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach), EINVAL);
 	attach.flags = 0;
 	attach.pt_id = 9999;
 	CHECK_ERR(ioctl(b.devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach), ENOENT);
@@ -206,8 +279,10 @@ TEST(attach_detach_rules)
 	detach.argsz = sizeof(detach);
 	detach.flags = 2;
 	CHECK_ERR(ioctl(b.devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &detach), EINVAL);
+	/* Detaching a PASID that is not attached succeeds silently. */
 	detach.flags = VFIO_DEVICE_DETACH_PASID;
-	CHECK_ERR(ioctl(b.devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &detach), EOPNOTSUPP);
+	detach.pasid = 5;
+	CHECK_OK(ioctl(b.devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &detach));
 	CHECK_OK(vfio_detach(b.devfd));
 	CHECK_OK(vfio_detach(b.devfd));	/* detaching a detached device is fine */
 	CHECK_OK(iommu_destroy(b.iommufd, ioas2));
