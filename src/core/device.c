@@ -302,51 +302,16 @@ static bool pasid_valid(struct sio_device *dev, uint32_t pasid)
 	return dev->pasid_bits && pasid < (1u << dev->pasid_bits);
 }
 
-int sio_device_pasid_attach(struct sio_device *dev, uint32_t pasid, uint32_t *pt_id)
+/*
+ * Install *pt_id at @pasid: as a new attachment, or with @replace over the
+ * current one (a no-op for the same HWPT; on failure the old one stays).
+ */
+static int pasid_install(struct sio_device *dev, uint32_t pasid, uint32_t *pt_id, bool replace)
 {
-	struct sio_pasid_attach *v;
-	struct sio_hwpt *hwpt;
-	int rc;
-
-	if (pasid == 0)
-		return sio_device_attach(dev, pt_id);
-	if (!pasid_valid(dev, pasid))
-		return -EINVAL;
-	pthread_mutex_lock(&dev->lock);
-	rc = pasid_target(dev, *pt_id, &hwpt);
-	if (rc)
-		goto out_unlock;
-	rc = pasid_compatible(dev, pasid, hwpt);
-	if (!rc && pasid_slot(dev, pasid))
-		rc = -EBUSY;
-	if (!rc)
-		rc = sio_driver_pasid_install_check(dev->type, pasid, false);
-	if (!rc) {
-		v = realloc(dev->pasids, (dev->npasids + 1) * sizeof(*v));
-		rc = v ? 0 : -ENOMEM;
-		if (v)
-			dev->pasids = v;
-	}
-	if (!rc)
-		rc = sio_iommu_dev_attach(dev->hw, pasid, hwpt->domain);
-	if (!rc) {
-		sio_object_users_get(&hwpt->obj);
-		dev->pasids[dev->npasids++] = (struct sio_pasid_attach){ pasid, hwpt };
-	}
-	sio_object_put(&hwpt->obj);
-out_unlock:
-	pthread_mutex_unlock(&dev->lock);
-	return rc;
-}
-
-int sio_device_pasid_replace(struct sio_device *dev, uint32_t pasid, uint32_t *pt_id)
-{
-	struct sio_pasid_attach *slot;
 	struct sio_hwpt *hwpt, *old = NULL;
+	struct sio_pasid_attach *slot, *v;
 	int rc;
 
-	if (pasid == 0)
-		return sio_device_replace(dev, pt_id);
 	if (!pasid_valid(dev, pasid))
 		return -EINVAL;
 	pthread_mutex_lock(&dev->lock);
@@ -354,20 +319,35 @@ int sio_device_pasid_replace(struct sio_device *dev, uint32_t pasid, uint32_t *p
 	if (rc)
 		goto out_unlock;
 	slot = pasid_slot(dev, pasid);
-	if (!slot)
+	/* Replace: not attached first, then the no-op, as Linux checks. */
+	if (replace && !slot)
 		rc = -EINVAL;
-	else if (slot->hwpt == hwpt)
+	else if (replace && slot->hwpt == hwpt)
 		goto out_put;
-	if (!rc)
+	else
 		rc = pasid_compatible(dev, pasid, hwpt);
+	if (!rc && !replace && slot)
+		rc = -EBUSY;
 	if (!rc)
-		rc = sio_driver_pasid_install_check(dev->type, pasid, true);
+		rc = sio_driver_pasid_install_check(dev->type, pasid, replace);
+	if (!rc && !replace) {
+		v = realloc(dev->pasids, (dev->npasids + 1) * sizeof(*v));
+		if (v) {
+			dev->pasids = v;
+			slot = &v[dev->npasids];
+			*slot = (struct sio_pasid_attach){ .pasid = pasid };
+		} else {
+			rc = -ENOMEM;
+		}
+	}
 	if (!rc)
 		rc = sio_iommu_dev_attach(dev->hw, pasid, hwpt->domain);
 	if (!rc) {
 		sio_object_users_get(&hwpt->obj);
 		old = slot->hwpt;
 		slot->hwpt = hwpt;
+		if (!replace)
+			dev->npasids++;
 	}
 out_put:
 	sio_object_put(&hwpt->obj);
@@ -376,6 +356,20 @@ out_unlock:
 	if (old)
 		hwpt_release_attach(old);
 	return rc;
+}
+
+int sio_device_pasid_attach(struct sio_device *dev, uint32_t pasid, uint32_t *pt_id)
+{
+	if (pasid == 0)
+		return sio_device_attach(dev, pt_id);
+	return pasid_install(dev, pasid, pt_id, false);
+}
+
+int sio_device_pasid_replace(struct sio_device *dev, uint32_t pasid, uint32_t *pt_id)
+{
+	if (pasid == 0)
+		return sio_device_replace(dev, pt_id);
+	return pasid_install(dev, pasid, pt_id, true);
 }
 
 void sio_device_pasid_detach(struct sio_device *dev, uint32_t pasid)
