@@ -80,6 +80,11 @@ static inline ssize_t sio_sys_write(int fd, const void *buf, size_t len)
 	return (ssize_t)syscall(SYS_write, fd, buf, len);
 }
 
+static inline int sio_sys_ftruncate(int fd, off_t length)
+{
+	return (int)syscall(SYS_ftruncate, fd, length);
+}
+
 /* Linux dirent64 records into @buf; 0 at the end of the directory. */
 static inline long sio_sys_getdents64(int fd, void *buf, size_t len)
 {

@@ -105,6 +105,19 @@ struct sio_object *sio_object_get(struct sio_ctx *ctx, uint32_t id, enum sio_obj
 	return obj;
 }
 
+bool sio_object_get_ref(struct sio_object *obj)
+{
+	struct sio_ctx *ctx = obj->ctx;
+	bool ok;
+
+	obj_lock(ctx);
+	ok = obj->shortterm != 0;
+	if (ok)
+		obj->shortterm++;
+	obj_unlock(ctx);
+	return ok;
+}
+
 void sio_object_put(struct sio_object *obj)
 {
 	struct sio_ctx *ctx = obj->ctx;

@@ -264,6 +264,36 @@ out_unlock:
 	return rc;
 }
 
+/*
+ * Link the areas of dma-buf pieces on their buffers: the last step of a map,
+ * with iova_lock held for write. A buffer revoked since the map checked it
+ * fails the map with -ENODEV (nothing left linked): a revoke sets the flag
+ * and collects the linked areas under the same dmabuf->lock, so every area
+ * is either found by it or refused here.
+ */
+static int link_dmabuf_areas(struct sio_iopt_pieces *pieces)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < pieces->n; i++) {
+		struct sio_dmabuf *dmabuf = pieces->v[i].pages->dmabuf;
+
+		if (!dmabuf)
+			continue;
+		rc = sio_dmabuf_link_area(dmabuf, pieces->v[i].area, false);
+		if (rc)
+			goto err;
+	}
+	return 0;
+
+err:
+	while (i--)
+		if (pieces->v[i].pages->dmabuf)
+			sio_dmabuf_unlink_area(pieces->v[i].pages->dmabuf, pieces->v[i].area);
+	return rc;
+}
+
 int sio_iopt_map_pieces(struct sio_iopt *iopt, struct sio_iopt_pieces *pieces,
 			uint64_t length, uint64_t *iova, int prot, bool alloc_iova)
 {
@@ -277,16 +307,17 @@ int sio_iopt_map_pieces(struct sio_iopt *iopt, struct sio_iopt_pieces *pieces,
 	pthread_rwlock_rdlock(&iopt->domains_lock);
 	for (i = 0; i < pieces->n; i++) {
 		rc = sio_iopt_area_fill_domains(iopt, pieces->v[i].area, pieces->v[i].pages);
-		if (rc) {
-			while (i--)
-				sio_iopt_area_unfill_domains(iopt, pieces->v[i].area,
-							     pieces->v[i].pages);
-			pthread_rwlock_unlock(&iopt->domains_lock);
-			return rc;
-		}
+		if (rc)
+			goto err_unfill;
 	}
 	/* Completing the areas under domains_lock makes later domains see them. */
 	pthread_rwlock_wrlock(&iopt->iova_lock);
+	rc = link_dmabuf_areas(pieces);
+	if (rc) {
+		pthread_rwlock_unlock(&iopt->iova_lock);
+		i = pieces->n;
+		goto err_unfill;
+	}
 	for (i = 0; i < pieces->n; i++) {
 		pieces->v[i].area->pages = pieces->v[i].pages;
 		pieces->v[i].pages = NULL;
@@ -295,6 +326,12 @@ int sio_iopt_map_pieces(struct sio_iopt *iopt, struct sio_iopt_pieces *pieces,
 	pthread_rwlock_unlock(&iopt->iova_lock);
 	pthread_rwlock_unlock(&iopt->domains_lock);
 	return 0;
+
+err_unfill:
+	while (i--)
+		sio_iopt_area_unfill_domains(iopt, pieces->v[i].area, pieces->v[i].pages);
+	pthread_rwlock_unlock(&iopt->domains_lock);
+	return rc;
 }
 
 static int map_common(struct sio_iopt *iopt, enum sio_account_mode mode, struct sio_pages *pages,
@@ -338,6 +375,32 @@ int sio_iopt_map_file(struct sio_iopt *iopt, enum sio_account_mode mode, uint64_
 	rc = sio_pages_alloc_file(fd, start, length, prot & SIO_PROT_WRITE, &pages, &start_byte);
 	if (rc)
 		return rc;
+	return map_common(iopt, mode, pages, start_byte, iova, length, prot, alloc_iova);
+}
+
+int sio_iopt_map_dmabuf(struct sio_iopt *iopt, enum sio_account_mode mode, uint64_t *iova,
+			struct sio_dmabuf *dmabuf, uint64_t start, uint64_t length, int prot,
+			bool alloc_iova)
+{
+	struct sio_pages *pages;
+	uint64_t start_byte, end;
+	int rc;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(start, length - 1, &end))
+		return -EOVERFLOW;
+	/* The size never changes; the revoked state is checked again on completion. */
+	if (end >= dmabuf->size)
+		return -EINVAL;
+	if (sio_dmabuf_is_revoked(dmabuf))
+		return -ENODEV;
+	rc = sio_pages_alloc_file(dmabuf->memfd, start, length, prot & SIO_PROT_WRITE, &pages,
+				  &start_byte);
+	if (rc)
+		return rc;
+	sio_dmabuf_get(dmabuf);
+	pages->dmabuf = dmabuf;
 	return map_common(iopt, mode, pages, start_byte, iova, length, prot, alloc_iova);
 }
 
@@ -441,6 +504,9 @@ again:
 		 */
 		pages = area->pages;
 		area->pages = NULL;
+		/* A revoke no longer needs to find it (lock order: iova_lock → dmabuf). */
+		if (pages->dmabuf)
+			sio_dmabuf_unlink_area(pages->dmabuf, area);
 		pthread_rwlock_unlock(&iopt->iova_lock);
 
 		sio_iopt_area_unfill_domains(iopt, area, pages);
@@ -661,9 +727,15 @@ static int area_split(struct sio_iopt *iopt, struct sio_area *area, uint64_t iov
 	rhs = calloc(1, sizeof(*rhs));
 	if (!rhs)
 		return -ENOMEM;
+	/* A neighbour's link or unlink writes our list links under dmabuf->lock. */
+	if (area->pages->dmabuf)
+		pthread_mutex_lock(&area->pages->dmabuf->lock);
 	*rhs = *area;
-	/* Fresh tree links: the copy must not inherit the left half's. */
+	if (area->pages->dmabuf)
+		pthread_mutex_unlock(&area->pages->dmabuf->lock);
+	/* Fresh tree and list links: the copy must not inherit the left half's. */
 	rhs->node = (struct sio_itree_node){ .start = new_start, .last = area->node.last };
+	rhs->dmabuf_link = (struct sio_dmabuf_link){ 0 };
 	rhs->page_offset = start_byte % ps;
 	rhs->first_index = start_byte / ps;
 	sio_pages_get(area->pages);
@@ -678,6 +750,14 @@ static int area_split(struct sio_iopt *iopt, struct sio_area *area, uint64_t iov
 				    &rhs->domains_pin, rhs->first_index);
 	sio_itree_insert(&iopt->area_itree, &area->node);
 	sio_itree_insert(&iopt->area_itree, &rhs->node);
+	/*
+	 * The right half is linked even if the buffer was just revoked: a
+	 * revoke in flight visits this table (the left half made it collect
+	 * the IOAS) after we drop the locks and tears out both halves; a
+	 * revoked left half gave the copy its revoked state.
+	 */
+	if (rhs->pages->dmabuf)
+		sio_dmabuf_link_area(rhs->pages->dmabuf, rhs, true);
 	return 0;
 }
 

@@ -7,7 +7,10 @@
  * Locking, outermost first: domains_lock (rwlock; write while a domain or an
  * access is added or removed, read while areas are filled into domains) →
  * iova_lock (rwlock over the three trees, the alignment and the large-page
- * flag) → pages->lock. An area whose @pages is NULL is being inserted or
+ * flag) → pages->lock, and iova_lock → dmabuf->lock (areas of a dma-buf are
+ * linked on it when they complete and unlinked when they are removed; a
+ * revoke takes dmabuf->lock alone, drops it, then takes the table's locks:
+ * see core/dmabuf.h). An area whose @pages is NULL is being inserted or
  * removed; only the thread doing that touches it, and unmap of it gives EBUSY.
  */
 #ifndef SIO_CORE_IOPT_H
@@ -19,6 +22,7 @@
 
 #include "base/itree.h"
 #include "core/account.h"
+#include "core/dmabuf.h"
 #include "core/pages.h"
 
 enum sio_prot {
@@ -70,6 +74,14 @@ struct sio_area {
 	struct sio_access_pin *access_pins;
 	/* Unmap is waiting for accesses to let go: no new access pins. */
 	bool prevent_access;
+	/*
+	 * Pages of a dma-buf: linked on its list while complete (dmabuf->lock).
+	 * @revoked (both iopt locks held for write to set; never cleared): the
+	 * buffer was revoked, the area is in no domain and holds no domains
+	 * pin, and no domain will ever map it; it only waits to be unmapped.
+	 */
+	struct sio_dmabuf_link dmabuf_link;
+	bool revoked;
 };
 
 struct sio_reserved {
@@ -109,6 +121,24 @@ int sio_iopt_map_user(struct sio_iopt *iopt, enum sio_account_mode mode, uint64_
 		      uint64_t uva, uint64_t length, int prot, bool alloc_iova);
 int sio_iopt_map_file(struct sio_iopt *iopt, enum sio_account_mode mode, uint64_t *iova,
 		      int fd, uint64_t start, uint64_t length, int prot, bool alloc_iova);
+
+/*
+ * Map [start, start + length) of @dmabuf (IOAS_MAP_FILE of a dma-buf fd).
+ * Return: as sio_iopt_map_file(), -EINVAL also for a range outside the
+ * buffer, -ENODEV when the buffer is revoked (checked again when the area
+ * completes, so a racing revoke either tears it out or fails it).
+ */
+int sio_iopt_map_dmabuf(struct sio_iopt *iopt, enum sio_account_mode mode, uint64_t *iova,
+			struct sio_dmabuf *dmabuf, uint64_t start, uint64_t length, int prot,
+			bool alloc_iova);
+
+/*
+ * Tear every area of @dmabuf out of every domain of @iopt (unmap it, drop its
+ * domains pin, mark it revoked), if the buffer is still revoked. Takes
+ * domains_lock and iova_lock for write, then dmabuf->lock: call with none
+ * held.
+ */
+void sio_iopt_revoke_dmabuf(struct sio_iopt *iopt, struct sio_dmabuf *dmabuf);
 
 /*
  * Collect the pages behind [iova, iova + length) (IOAS_COPY source): the range

@@ -114,9 +114,40 @@ void sio_iopt_area_unfill_domains(struct sio_iopt *iopt, struct sio_area *area,
 {
 	size_t i;
 
-	for (i = 0; i < iopt->ndomains; i++)
-		unmap_area(area, iopt->domains[i]);
+	/* A revoked area already left every domain. */
+	if (!area->revoked)
+		for (i = 0; i < iopt->ndomains; i++)
+			unmap_area(area, iopt->domains[i]);
 	unpin_area(area, pages);
+}
+
+void sio_iopt_revoke_dmabuf(struct sio_iopt *iopt, struct sio_dmabuf *dmabuf)
+{
+	struct sio_itree_node *n;
+	size_t i;
+
+	/*
+	 * Both locks for write: no area is half filled or half removed (those
+	 * hold domains_lock for read throughout), and no domain comes or goes.
+	 * dmabuf->lock nests inside: an un-revoke since the collection wins.
+	 */
+	pthread_rwlock_wrlock(&iopt->domains_lock);
+	pthread_rwlock_wrlock(&iopt->iova_lock);
+	if (!sio_dmabuf_is_revoked(dmabuf))
+		goto out_unlock;
+	sio_itree_for_each(n, &iopt->area_itree, 0, UINT64_MAX) {
+		struct sio_area *area = area_of(n);
+
+		if (!area->pages || area->revoked || area->pages->dmabuf != dmabuf)
+			continue;
+		for (i = 0; i < iopt->ndomains; i++)
+			unmap_area(area, iopt->domains[i]);
+		unpin_area(area, area->pages);
+		area->revoked = true;
+	}
+out_unlock:
+	pthread_rwlock_unlock(&iopt->iova_lock);
+	pthread_rwlock_unlock(&iopt->domains_lock);
 }
 
 /* Map every complete area into @domain; undo on failure. Both locks held. */
@@ -129,7 +160,8 @@ static int fill_domain(struct sio_iopt *iopt, struct sio_domain *domain)
 	sio_itree_for_each(n, &iopt->area_itree, 0, UINT64_MAX) {
 		struct sio_area *area = area_of(n);
 
-		if (!area->pages)
+		/* A revoked area is never populated again. */
+		if (!area->pages || area->revoked)
 			continue;
 		if (first) {
 			rc = pin_area(area, area->pages);
@@ -151,7 +183,7 @@ static int fill_domain(struct sio_iopt *iopt, struct sio_domain *domain)
 
 		if (n == end)
 			break;
-		if (!area->pages)
+		if (!area->pages || area->revoked)
 			continue;
 		unmap_area(area, domain);
 		if (first)
@@ -239,7 +271,7 @@ void sio_iopt_table_remove_domain(struct sio_iopt *iopt, struct sio_domain *doma
 	sio_itree_for_each(n, &iopt->area_itree, 0, UINT64_MAX) {
 		struct sio_area *area = area_of(n);
 
-		if (!area->pages)
+		if (!area->pages || area->revoked)
 			continue;
 		unmap_area(area, domain);
 		/* The last domain is gone: nothing needs the pages pinned. */

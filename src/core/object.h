@@ -82,6 +82,15 @@ void sio_object_abort(struct sio_object *obj);
  */
 struct sio_object *sio_object_get(struct sio_ctx *ctx, uint32_t id, enum sio_obj_type type);
 
+/*
+ * Take another short-term reference on @obj, which the caller knows is still
+ * allocated (something it holds keeps the object from being freed). Return:
+ * false once a destroy has dropped the last short-term reference (the object
+ * is being destroyed; do not use it after the caller's guarantee ends).
+ * Drop it with sio_object_put().
+ */
+bool sio_object_get_ref(struct sio_object *obj);
+
 /* Drop a short-term reference taken by sio_object_get(). */
 void sio_object_put(struct sio_object *obj);
 

@@ -10,6 +10,7 @@
 #include "base/compiler.h"
 #include "base/sys.h"
 #include "base/uaccess.h"
+#include "core/dmabuf.h"
 #include "core/pages.h"
 #include "core/physid.h"
 
@@ -182,6 +183,8 @@ void sio_pages_put(struct sio_pages *pages)
 		sio_sys_munmap(pages->file_map, pages->npages * sio_page_size());
 	if (pages->fd >= 0)
 		sio_sys_close(pages->fd);
+	if (pages->dmabuf)
+		sio_dmabuf_put(pages->dmabuf);
 	pthread_mutex_destroy(&pages->lock);
 	free(priv);
 }

@@ -33,6 +33,8 @@ enum sio_pages_type {
 	SIO_PAGES_FILE,
 };
 
+struct sio_dmabuf;
+
 struct sio_pages {
 	int refs;
 	pthread_mutex_t lock;
@@ -41,6 +43,8 @@ struct sio_pages {
 	int fd;			/* FILE: softiommu's own reference to the file */
 	uint64_t file_start;	/* FILE: page-aligned file offset of page index 0 */
 	void *file_map;		/* FILE: shared mapping of all npages while any are pinned */
+	/* FILE over a dma-buf's memfd: a reference on the buffer (core/dmabuf.h). */
+	struct sio_dmabuf *dmabuf;
 	uint64_t npages;
 	bool writable;
 	enum sio_account_mode account_mode;

@@ -14,6 +14,8 @@
 #include "base/compiler.h"
 #include "base/uaccess.h"
 #include "core/ioas.h"
+#include "uapi/file.h"
+#include "uapi/selftest.h"
 #include "uapi/ucmd.h"
 
 #define MAP_FLAGS_VALID \
@@ -209,6 +211,8 @@ int sio_ioctl_ioas_map(struct sio_ucmd *ucmd)
 int sio_ioctl_ioas_map_file(struct sio_ucmd *ucmd)
 {
 	struct iommu_ioas_map_file *cmd = ucmd->cmd;
+	struct sio_dmabuf *dmabuf = NULL;
+	struct sio_file *file;
 	struct sio_ioas *ioas;
 	uint64_t iova;
 	int rc;
@@ -223,9 +227,22 @@ int sio_ioctl_ioas_map_file(struct sio_ucmd *ucmd)
 	if (!ioas)
 		return -ENOENT;
 	iova = cmd->iova;
-	rc = sio_iopt_map_file(&ioas->iopt, ucmd->ctx->account_mode, &iova, cmd->fd, cmd->start,
-			       cmd->length, map_prot(cmd->flags),
-			       !(cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA));
+	/* A dma-buf of the selftest exporter, else a memfd (checked when pinned). */
+	if (!sio_file_get(cmd->fd, &file)) {
+		dmabuf = sio_test_dmabuf_of(file);
+		if (!dmabuf)
+			sio_file_put(file);
+	}
+	if (dmabuf) {
+		rc = sio_iopt_map_dmabuf(&ioas->iopt, ucmd->ctx->account_mode, &iova, dmabuf,
+					 cmd->start, cmd->length, map_prot(cmd->flags),
+					 !(cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA));
+		sio_file_put(file);
+	} else {
+		rc = sio_iopt_map_file(&ioas->iopt, ucmd->ctx->account_mode, &iova, cmd->fd,
+				       cmd->start, cmd->length, map_prot(cmd->flags),
+				       !(cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA));
+	}
 	if (!rc) {
 		cmd->iova = iova;
 		rc = sio_ucmd_respond(ucmd, sizeof(*cmd));

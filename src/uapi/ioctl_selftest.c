@@ -79,6 +79,10 @@ int sio_ioctl_test_cmd(struct sio_ucmd *ucmd)
 		return sio_test_access_rw(ucmd, cmd);
 	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
 		return sio_test_access_replace_ioas(ucmd, cmd);
+	case IOMMU_TEST_OP_DMABUF_GET:
+		return sio_test_dmabuf_get(ucmd, cmd);
+	case IOMMU_TEST_OP_DMABUF_REVOKE:
+		return sio_test_dmabuf_revoke(ucmd, cmd);
 	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
 		if (cmd->memory_limit.limit < 12)
 			return -EINVAL;

@@ -22,5 +22,14 @@ int sio_test_destroy_access_pages(struct sio_ucmd *ucmd, struct iommu_test_cmd *
 int sio_test_access_pages(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_access_rw(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_access_replace_ioas(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
+/* DMABUF_GET returns the new fd (>= 0) as the ioctl's value. */
+int sio_test_dmabuf_get(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
+int sio_test_dmabuf_revoke(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
+
+struct sio_file;
+struct sio_dmabuf;
+
+/* The dma-buf behind an emulated file, or NULL for any other kind of file. */
+struct sio_dmabuf *sio_test_dmabuf_of(struct sio_file *file);
 
 #endif /* SIO_UAPI_SELFTEST_H */
