@@ -192,7 +192,8 @@ static int rid_attach(struct sio_device *dev, uint32_t *pt_id, bool replace)
 		goto out_unlock;
 	}
 	switch (obj->type) {
-	case SIO_OBJ_HWPT_PAGING: {
+	case SIO_OBJ_HWPT_PAGING:
+	case SIO_OBJ_HWPT_NESTED: {
 		struct sio_hwpt *hwpt = container_of(obj, struct sio_hwpt, obj);
 
 		rc = hwpt == dev->rid_hwpt ? 0 : rid_install(dev, hwpt, &old);
@@ -275,7 +276,7 @@ static int pasid_target(struct sio_device *dev, uint32_t pt_id, struct sio_hwpt 
 
 	if (!obj)
 		return -ENOENT;
-	if (obj->type != SIO_OBJ_HWPT_PAGING) {
+	if (obj->type != SIO_OBJ_HWPT_PAGING && obj->type != SIO_OBJ_HWPT_NESTED) {
 		sio_object_put(obj);
 		return -EINVAL;
 	}
@@ -391,4 +392,20 @@ void sio_device_pasid_detach(struct sio_device *dev, uint32_t pasid)
 	pthread_mutex_unlock(&dev->lock);
 	if (old)
 		hwpt_release_attach(old);
+}
+
+bool sio_device_attached_is(struct sio_device *dev, uint32_t pasid, const struct sio_hwpt *hwpt)
+{
+	struct sio_pasid_attach *slot;
+	const struct sio_hwpt *cur;
+
+	pthread_mutex_lock(&dev->lock);
+	if (pasid == 0) {
+		cur = dev->rid_hwpt;
+	} else {
+		slot = pasid_slot(dev, pasid);
+		cur = slot ? slot->hwpt : NULL;
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return cur == hwpt;
 }

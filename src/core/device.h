@@ -79,5 +79,7 @@ void sio_device_detach(struct sio_device *dev);
 int sio_device_pasid_attach(struct sio_device *dev, uint32_t pasid, uint32_t *pt_id);
 int sio_device_pasid_replace(struct sio_device *dev, uint32_t pasid, uint32_t *pt_id);
 void sio_device_pasid_detach(struct sio_device *dev, uint32_t pasid);
+/* Whether @hwpt (NULL: nothing) is what @pasid (0: the RID) has attached. */
+bool sio_device_attached_is(struct sio_device *dev, uint32_t pasid, const struct sio_hwpt *hwpt);
 
 #endif /* SIO_CORE_DEVICE_H */

@@ -89,3 +89,45 @@ struct sio_hwpt *sio_hwpt_paging_get(struct sio_ctx *ctx, uint32_t id)
 
 	return obj ? container_of(obj, struct sio_hwpt, obj) : NULL;
 }
+
+static void hwpt_nested_destroy(struct sio_object *obj)
+{
+	struct sio_hwpt *hwpt = container_of(obj, struct sio_hwpt, obj);
+
+	if (hwpt->parent)
+		sio_object_users_put(&hwpt->parent->obj);
+	free(hwpt);
+}
+
+static const struct sio_object_ops hwpt_nested_ops = {
+	.destroy = hwpt_nested_destroy,
+};
+
+int sio_hwpt_mock_nested_alloc(struct sio_ctx *ctx, struct sio_hwpt *parent, bool pasid_compat,
+			       uint32_t iotlb, struct sio_hwpt **out)
+{
+	struct sio_object *obj;
+	struct sio_hwpt *hwpt;
+	int rc, i;
+
+	rc = sio_object_alloc(ctx, sizeof(*hwpt), SIO_OBJ_HWPT_NESTED, &hwpt_nested_ops, &obj);
+	if (rc)
+		return rc;
+	hwpt = container_of(obj, struct sio_hwpt, obj);
+	hwpt->iommu = parent->iommu;
+	hwpt->domain = parent->domain;
+	hwpt->pasid_compat = pasid_compat;
+	sio_object_users_get(&parent->obj);
+	hwpt->parent = parent;
+	for (i = 0; i < SIO_MOCK_NESTED_IOTLB_NUM; i++)
+		hwpt->mock_iotlb[i] = iotlb;
+	*out = hwpt;
+	return 0;
+}
+
+struct sio_hwpt *sio_hwpt_nested_get(struct sio_ctx *ctx, uint32_t id)
+{
+	struct sio_object *obj = sio_object_get(ctx, id, SIO_OBJ_HWPT_NESTED);
+
+	return obj ? container_of(obj, struct sio_hwpt, obj) : NULL;
+}

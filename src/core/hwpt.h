@@ -22,9 +22,11 @@
 #include "core/object.h"
 #include "iommu/iommu.h"
 
+#define SIO_MOCK_NESTED_IOTLB_NUM 4
+
 struct sio_hwpt {
 	struct sio_object obj;
-	struct sio_domain *domain;
+	struct sio_domain *domain;	/* nested: the parent's (not owned) */
 	struct sio_iommu *iommu;
 	struct sio_ioas *ioas;		/* paging: the IOAS mirrored (users reference) */
 	struct sio_hwpt *ioas_next;	/* on ioas->hwpt_list */
@@ -33,6 +35,14 @@ struct sio_hwpt {
 	bool dirty_tracking;		/* allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING */
 	bool pasid_compat;		/* allocated with IOMMU_HWPT_ALLOC_PASID */
 	enum sio_mock_pt mock_pt;
+	/* HWPT_NESTED: the parent (users reference). */
+	struct sio_hwpt *parent;
+	/*
+	 * The selftest's nested domain is a fake IOTLB of four values that
+	 * user invalidation clears and MD_CHECK_IOTLB reads; it translates
+	 * nothing itself (DMA goes through the parent).
+	 */
+	uint32_t mock_iotlb[SIO_MOCK_NESTED_IOTLB_NUM];
 };
 
 struct sio_hwpt_request {
@@ -50,6 +60,16 @@ struct sio_hwpt_request {
 int sio_hwpt_paging_alloc(struct sio_ctx *ctx, struct sio_ioas *ioas, struct sio_iommu *iommu,
 			  enum sio_iommu_type type, const struct sio_hwpt_request *req,
 			  struct sio_hwpt **out);
+
+/*
+ * Allocate a nested HWPT of the selftest mock on @parent (the caller checked
+ * the parent: user-allocated, NEST_PARENT, same IOMMU). Not yet visible.
+ */
+int sio_hwpt_mock_nested_alloc(struct sio_ctx *ctx, struct sio_hwpt *parent, bool pasid_compat,
+			       uint32_t iotlb, struct sio_hwpt **out);
+
+/* Look up a nested HWPT with a short-term reference; NULL: -ENOENT. */
+struct sio_hwpt *sio_hwpt_nested_get(struct sio_ctx *ctx, uint32_t id);
 
 /* Look up a paging HWPT with a short-term reference; NULL: -ENOENT. */
 struct sio_hwpt *sio_hwpt_paging_get(struct sio_ctx *ctx, uint32_t id);

@@ -35,6 +35,7 @@ union ucmd_buffer {
 	struct iommu_hw_info hw_info;
 	struct iommu_hwpt_set_dirty_tracking set_dirty_tracking;
 	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap;
+	struct iommu_hwpt_invalidate invalidate;
 	struct iommu_test_cmd test;
 };
 
@@ -76,6 +77,8 @@ static const struct ioctl_op ioctl_ops[] = {
 		 struct iommu_hwpt_set_dirty_tracking, __reserved),
 	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, sio_ioctl_hwpt_get_dirty_bitmap,
 		 struct iommu_hwpt_get_dirty_bitmap, data),
+	IOCTL_OP(IOMMU_HWPT_INVALIDATE, sio_ioctl_hwpt_invalidate, struct iommu_hwpt_invalidate,
+		 __reserved),
 	IOCTL_OP(IOMMU_IOAS_MAP_FILE, sio_ioctl_ioas_map_file, struct iommu_ioas_map_file, iova),
 	IOCTL_OP(IOMMU_IOAS_CHANGE_PROCESS, sio_ioctl_ioas_change_process,
 		 struct iommu_ioas_change_process, __reserved),

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <softiommu/uapi/iommufd.h>
 #include <softiommu/uapi/iommufd_test.h>
@@ -15,6 +16,7 @@
 #include "base/uaccess.h"
 #include "core/device.h"
 #include "core/hwpt.h"
+#include "core/machine.h"
 #include "uapi/driver_data.h"
 #include "uapi/ucmd.h"
 
@@ -49,6 +51,34 @@ static int hwpt_alloc_paging(struct sio_ucmd *ucmd, struct iommu_hwpt_alloc *cmd
 	return sio_hwpt_paging_alloc(ucmd->ctx, ioas, dev->iommu, dev->type, &req, out);
 }
 
+/*
+ * A nested HWPT on @parent. Linux's checks, then the driver's: only the
+ * selftest mock can nest so far (VT-d and SMMUv3 nesting come later), which
+ * for the others is EOPNOTSUPP, Linux's answer for a driver without nesting.
+ */
+static int hwpt_alloc_nested(struct sio_ucmd *ucmd, struct iommu_hwpt_alloc *cmd,
+			     struct sio_device *dev, struct sio_hwpt *parent, struct sio_hwpt **out)
+{
+	struct iommu_hwpt_selftest data;
+	int rc;
+
+	if ((cmd->flags & ~(IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID)) ||
+	    !cmd->data_len || dev->type != SIO_IOMMU_MOCK)
+		return -EOPNOTSUPP;
+	if (parent->auto_domain || !parent->nest_parent || parent->iommu != dev->iommu)
+		return -EINVAL;
+	/* The mock's own checks: its data type, then the copy rules of §2.4. */
+	if (cmd->data_type != IOMMU_HWPT_DATA_SELFTEST)
+		return -EOPNOTSUPP;
+	rc = sio_copy_driver_data(&data, sizeof(data), offsetofend(struct iommu_hwpt_selftest, iotlb),
+				  IOMMU_HWPT_DATA_SELFTEST, cmd->data_type, cmd->data_uptr,
+				  cmd->data_len);
+	if (rc)
+		return rc;
+	return sio_hwpt_mock_nested_alloc(ucmd->ctx, parent, cmd->flags & IOMMU_HWPT_ALLOC_PASID,
+					  data.iotlb, out);
+}
+
 int sio_ioctl_hwpt_alloc(struct sio_ucmd *ucmd)
 {
 	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
@@ -76,11 +106,8 @@ int sio_ioctl_hwpt_alloc(struct sio_ucmd *ucmd)
 				       &hwpt);
 		break;
 	case SIO_OBJ_HWPT_PAGING:
-		/*
-		 * A nested HWPT: none of softiommu's drivers can nest yet, which
-		 * Linux reports as EOPNOTSUPP after the flag and data checks.
-		 */
-		rc = -EOPNOTSUPP;
+		rc = hwpt_alloc_nested(ucmd, cmd, dev, container_of(pt_obj, struct sio_hwpt, obj),
+				       &hwpt);
 		break;
 	default:
 		rc = -EINVAL;
@@ -252,5 +279,76 @@ int sio_ioctl_hwpt_get_dirty_bitmap(struct sio_ucmd *ucmd)
 		rc = bm.rc;
 out_put:
 	sio_hwpt_put(hwpt);
+	return rc;
+}
+
+/* The selftest mock's nested-domain invalidation (spec iommufd-testops §3.3). */
+static int mock_nested_invalidate(struct sio_hwpt *hwpt, const struct iommu_hwpt_invalidate *cmd,
+				  uint32_t *done)
+{
+	uint32_t i;
+	int rc;
+
+	/* The array type is checked even for an empty array (a type probe). */
+	if (cmd->data_type != IOMMU_HWPT_INVALIDATE_DATA_SELFTEST)
+		return -EINVAL;
+	for (i = 0; i < cmd->entry_num; i++) {
+		struct iommu_hwpt_invalidate_selftest inv;
+
+		rc = sio_copy_driver_data(&inv, sizeof(inv),
+					  offsetofend(struct iommu_hwpt_invalidate_selftest, iotlb_id),
+					  IOMMU_HWPT_INVALIDATE_DATA_SELFTEST, cmd->data_type,
+					  cmd->data_uptr + (uint64_t)i * cmd->entry_len, cmd->entry_len);
+		if (rc)
+			return rc;
+		if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL)
+			return -EOPNOTSUPP;
+		if (inv.flags & IOMMU_TEST_INVALIDATE_FLAG_ALL) {
+			memset(hwpt->mock_iotlb, 0, sizeof(hwpt->mock_iotlb));
+		} else {
+			if (inv.iotlb_id >= SIO_MOCK_NESTED_IOTLB_NUM)
+				return -EINVAL;
+			hwpt->mock_iotlb[inv.iotlb_id] = 0;
+		}
+		*done = i + 1;
+	}
+	return 0;
+}
+
+int sio_ioctl_hwpt_invalidate(struct sio_ucmd *ucmd)
+{
+	struct iommu_hwpt_invalidate *cmd = ucmd->cmd;
+	struct sio_object *obj = NULL;
+	uint32_t done = 0;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->entry_num && (!cmd->data_uptr || !cmd->entry_len ||
+			       cmd->entry_len > sio_page_size() || cmd->entry_num > (1u << 19))) {
+		rc = -EINVAL;
+		goto out;
+	}
+	obj = sio_object_get(ucmd->ctx, cmd->hwpt_id, SIO_OBJ_ANY);
+	if (!obj) {
+		rc = -ENOENT;
+		goto out;
+	}
+	if (obj->type == SIO_OBJ_HWPT_NESTED) {
+		struct sio_hwpt *hwpt = container_of(obj, struct sio_hwpt, obj);
+
+		/* Only the mock's nested domains take user invalidations so far. */
+		rc = hwpt->iommu == sio_machine_iommu(SIO_IOMMU_MOCK) ?
+		     mock_nested_invalidate(hwpt, cmd, &done) : -EOPNOTSUPP;
+	} else {
+		/* No vIOMMU object exists yet; anything else is not a target. */
+		rc = -EINVAL;
+	}
+	sio_object_put(obj);
+out:
+	/* entry_num is always written back: the entries fully handled. */
+	cmd->entry_num = done;
+	if (sio_ucmd_respond(ucmd, sizeof(*cmd)))
+		return -EFAULT;
 	return rc;
 }

@@ -310,28 +310,38 @@ int sio_test_pasid_detach(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
 int sio_test_pasid_check_hwpt(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	uint32_t pasid = cmd->pasid_check.pasid;
-	struct sio_domain *attached;
+	struct sio_object *obj = NULL;
 	struct mock_stdev *sobj;
-	struct sio_hwpt *hwpt;
 	int rc = 0;
 
 	sobj = stdev_get(ucmd->ctx, cmd->id);
 	if (!sobj)
 		return -ENOENT;
-	attached = sio_iommu_dev_get_domain(sobj->hw, pasid ? pasid : SIO_NO_PASID);
-	if (!cmd->pasid_check.hwpt_id) {
-		if (attached)
-			rc = -EINVAL;
-	} else {
-		hwpt = sio_hwpt_paging_get(ucmd->ctx, cmd->pasid_check.hwpt_id);
-		if (!hwpt) {
+	if (cmd->pasid_check.hwpt_id) {
+		obj = sio_object_get(ucmd->ctx, cmd->pasid_check.hwpt_id, SIO_OBJ_ANY);
+		if (!obj || (obj->type != SIO_OBJ_HWPT_PAGING && obj->type != SIO_OBJ_HWPT_NESTED))
 			rc = -ENOENT;
-		} else {
-			if (hwpt->domain != attached)
-				rc = -EINVAL;
-			sio_hwpt_put(hwpt);
-		}
 	}
+	if (!rc && !sio_device_attached_is(sobj->dev, pasid,
+					   obj ? container_of(obj, struct sio_hwpt, obj) : NULL))
+		rc = -EINVAL;
+	if (obj)
+		sio_object_put(obj);
 	sio_object_put(&sobj->obj);
+	return rc;
+}
+
+int sio_test_md_check_iotlb(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct sio_hwpt *hwpt = sio_hwpt_nested_get(ucmd->ctx, cmd->id);
+	int rc = 0;
+
+	if (!hwpt)
+		return -ENOENT;
+	if (hwpt->iommu != sio_machine_iommu(SIO_IOMMU_MOCK) ||
+	    cmd->check_iotlb.id >= SIO_MOCK_NESTED_IOTLB_NUM ||
+	    hwpt->mock_iotlb[cmd->check_iotlb.id] != cmd->check_iotlb.iotlb)
+		rc = -EINVAL;
+	sio_hwpt_put(hwpt);
 	return rc;
 }

@@ -51,12 +51,13 @@ static const struct cmd_desc cmds[] = {
 	DESC(IOMMU_GET_HW_INFO, struct iommu_hw_info, __reserved),
 	DESC(IOMMU_HWPT_SET_DIRTY_TRACKING, struct iommu_hwpt_set_dirty_tracking, __reserved),
 	DESC(IOMMU_HWPT_GET_DIRTY_BITMAP, struct iommu_hwpt_get_dirty_bitmap, data),
+	DESC(IOMMU_HWPT_INVALIDATE, struct iommu_hwpt_invalidate, __reserved),
 	DESC(IOMMU_TEST_CMD, struct iommu_test_cmd, last),
 };
 
 /* The frozen minimum sizes of the ABI, independent of the struct definitions. */
 static const uint32_t frozen_min[] = { 8, 12, 24, 40, 32, 40, 24, 24, 12, 40, 8, 24, 32, 16, 48,
-					68 };
+					32, 68 };
 
 static int open_ctx(void)
 {
