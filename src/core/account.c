@@ -26,13 +26,12 @@ int sio_capable(int cap)
 	return !!(data[cap / 32].effective & (1u << (cap % 32)));
 }
 
-static uint64_t limit_pages(void)
+/* RLIMIT_MEMLOCK in pages; UINT64_MAX when unlimited. */
+static uint64_t rlimit_pages(void)
 {
 	struct rlimit rl;
 	long page_size = sysconf(_SC_PAGESIZE);
 
-	if (sio_capable(CAP_IPC_LOCK))
-		return UINT64_MAX;
 	if (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY)
 		return UINT64_MAX;
 	return (uint64_t)rl.rlim_cur / (uint64_t)page_size;
@@ -41,12 +40,19 @@ static uint64_t limit_pages(void)
 int sio_account_charge(enum sio_account_mode mode, uint64_t npages)
 {
 	uint64_t *counter = &locked_pages[mode == SIO_ACCOUNT_MM];
-	uint64_t limit = limit_pages();
+	uint64_t limit = rlimit_pages();
 	uint64_t cur = __atomic_load_n(counter, __ATOMIC_RELAXED);
 	uint64_t new;
 
 	do {
-		if (check_add_overflow(cur, npages, &new) || new > limit)
+		if (check_add_overflow(cur, npages, &new))
+			return -ENOMEM;
+		/*
+		 * CAP_IPC_LOCK lifts the limit. It is only asked about when the
+		 * limit would be passed: the answer cannot change a charge that
+		 * fits, and it costs a system call.
+		 */
+		if (new > limit && !sio_capable(CAP_IPC_LOCK))
 			return -ENOMEM;
 	} while (!__atomic_compare_exchange_n(counter, &cur, new, false, __ATOMIC_RELAXED,
 					      __ATOMIC_RELAXED));
