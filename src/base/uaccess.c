@@ -28,6 +28,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -762,4 +763,36 @@ SIO_EXPORT int sio_sigaction(int sig, const struct sigaction *act,
 	(void)oldact;
 	return 1;
 #endif
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+int sio_user_probe_writable(uint64_t uptr, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start, end;
+
+	if (!len)
+		return 0;
+	if (!sio_ua_range_ok(uptr, len))
+		return -EFAULT;
+	start = (uintptr_t)uptr & ~(page - 1);
+	end = ((uintptr_t)uptr + len + page - 1) & ~(page - 1);
+	if (!madvise((void *)start, end - start, MADV_POPULATE_WRITE))
+		return 0;
+	if (errno != EINVAL)
+		return -EFAULT;
+	/*
+	 * A kernel before 5.14: write each page's first byte back to itself
+	 * (a concurrent writer of that byte could race with it).
+	 */
+	for (; start < end; start += page) {
+		uint64_t at = start < (uintptr_t)uptr ? uptr : start;
+		uint8_t byte;
+
+		if (sio_copy_from_user(&byte, at, 1) || sio_copy_to_user(at, &byte, 1))
+			return -EFAULT;
+	}
+	return 0;
 }

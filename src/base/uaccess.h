@@ -73,6 +73,13 @@ int sio_clear_user(uint64_t dst_uptr, size_t len);
  */
 int sio_user_is_zero(uint64_t uptr, size_t len, bool *is_zero);
 
+/*
+ * Make sure [uptr, uptr + len) is mapped and writable, faulting it in, as
+ * Linux's pinning of a user buffer for writing does (before anything is
+ * written). 0 or -EFAULT.
+ */
+int sio_user_probe_writable(uint64_t uptr, size_t len);
+
 /* Either side may be bad memory (used for device DMA into process memory). */
 int sio_safe_memcpy(void *dst, const void *src, size_t len);
 

@@ -270,6 +270,11 @@ int sio_ioctl_hwpt_get_dirty_bitmap(struct sio_ucmd *ucmd)
 		rc = -EOPNOTSUPP;
 		goto out_put;
 	}
+	/* Linux pins the bitmap for writing before it reads any dirty state. */
+	if (sio_user_probe_writable(cmd->data, (cmd->length / cmd->page_size + 7) / 8)) {
+		rc = -EFAULT;
+		goto out_put;
+	}
 	bm.iova = cmd->iova;
 	bm.last = last;
 	rc = sio_iopt_read_and_clear_dirty(&hwpt->ioas->iopt, hwpt->domain, cmd->iova, last,

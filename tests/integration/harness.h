@@ -12,10 +12,6 @@
  *	CHECK_OK(expr)			expr == 0
  *	CHECK_ERR(expr, E)		expr == -1 and errno == E
  *	CHECK_EQ(a, b)			a == b, both printed as 64-bit hex
- *	CHECK_ERR_TODO(expr, E, why)	as CHECK_ERR, for a known and reported
- *					discrepancy: a mismatch prints "TODO"
- *					and does not fail; a match says the
- *					marker can go
  *
  * A program that defines HARNESS_ISOLATE before including this header runs
  * every test in a forked child (which must open its own /dev/iommu), so that a
@@ -52,7 +48,6 @@ static struct h_test h_tests[H_MAX_TESTS];
 static unsigned int h_ntests;
 static unsigned long h_nchecks;
 static unsigned long h_nfailed_checks;
-static unsigned long h_ntodo;
 static bool h_cur_failed;
 static const char *h_cur_name;
 
@@ -145,27 +140,6 @@ static inline bool h_check_eq(uint64_t a, uint64_t b, const char *file, int line
 	return false;
 }
 
-static inline void h_check_err_todo(long ret, int err, int want, const char *file, int line,
-				    const char *expr, const char *why)
-{
-	char b1[16], b2[16];
-	const char *name = h_cur_name ? h_cur_name : "(setup)";
-
-	h_nchecks++;
-	if (ret == -1 && err == want) {
-		fprintf(stderr, "# %s: %s:%d: TODO check passes now (%s): make it CHECK_ERR\n",
-			name, file, line, why);
-		return;
-	}
-	h_ntodo++;
-	if (ret == -1)
-		fprintf(stderr, "# %s: %s:%d: TODO (%s): CHECK_ERR(%s): expected %s, got %s\n",
-			name, file, line, why, expr, h_errname(want, b1), h_errname(err, b2));
-	else
-		fprintf(stderr, "# %s: %s:%d: TODO (%s): CHECK_ERR(%s): expected %s, but it "
-			"returned %ld\n", name, file, line, why, expr, h_errname(want, b1), ret);
-}
-
 #define CHECK(cond) h_check(!!(cond), __FILE__, __LINE__, #cond)
 
 #define CHECK_OK(expr) ({							\
@@ -180,13 +154,6 @@ static inline void h_check_err_todo(long ret, int err, int want, const char *fil
 	errno = 0;								\
 	h_r_ = (long)(expr);							\
 	h_check_err(h_r_, errno, (want), __FILE__, __LINE__, #expr);		\
-})
-
-#define CHECK_ERR_TODO(expr, want, why) ({					\
-	long h_r_;								\
-	errno = 0;								\
-	h_r_ = (long)(expr);							\
-	h_check_err_todo(h_r_, errno, (want), __FILE__, __LINE__, #expr, why);	\
 })
 
 #define CHECK_EQ(a, b) h_check_eq((uint64_t)(a), (uint64_t)(b), __FILE__, __LINE__, #a, #b)
@@ -228,7 +195,7 @@ static inline int h_cmp_line(const void *a, const void *b)
  */
 static inline void h_run_isolated(const struct h_test *t)
 {
-	unsigned long counts[3] = { 0, 0, 0 };
+	unsigned long counts[2] = { 0, 0 };
 	int pfd[2], status = 0;
 	ssize_t n = 0;
 	pid_t pid;
@@ -243,12 +210,10 @@ static inline void h_run_isolated(const struct h_test *t)
 		close(pfd[0]);
 		h_nchecks = 0;
 		h_nfailed_checks = 0;
-		h_ntodo = 0;
 		t->fn();
 		fflush(stderr);
 		counts[0] = h_nchecks;
 		counts[1] = h_nfailed_checks;
-		counts[2] = h_ntodo;
 		if (write(pfd[1], counts, sizeof(counts)) != (ssize_t)sizeof(counts))
 			_exit(99);
 		close(pfd[1]);
@@ -268,7 +233,6 @@ static inline void h_run_isolated(const struct h_test *t)
 	if ((size_t)n == sizeof(counts)) {
 		h_nchecks += counts[0];
 		h_nfailed_checks += counts[1];
-		h_ntodo += counts[2];
 		if (counts[1])
 			h_cur_failed = true;
 	}
@@ -311,8 +275,6 @@ static inline int h_run_all(void)
 	h_cur_name = NULL;
 	printf("# %u tests, %u failed; %lu checks, %lu failed", h_ntests, failed, h_nchecks,
 	       h_nfailed_checks);
-	if (h_ntodo)
-		printf(", %lu known discrepancies (TODO)", h_ntodo);
 	printf("\n");
 	return failed || h_nfailed_checks ? EXIT_FAILURE : EXIT_SUCCESS;
 }
