@@ -8,6 +8,13 @@
  * iova_to_phys) take no lock: they run in RCU read-side sections, and table
  * memory unlinked by an unmap is freed only after a grace period, by
  * sio_pt_free_deferred().
+ *
+ * Nested domains have no table of their own: a guest stage-1 root (a GPA)
+ * and a nest_parent paging domain as stage 2. The parent lists them (under
+ * its lock) so that every change of stage 2 that must invalidate (unmap,
+ * dirty-tracking toggle, dirty clear) also removes the combined entries
+ * derived from it: they are keyed by guest IOVA, so a GPA range cannot
+ * select them, and all of each nested DID goes (VT-d type-2 PSI).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -40,6 +47,9 @@ static bool format_hw_ad(const struct sio_pt_cfg *c)
 		return false;
 	}
 }
+
+/* Leaf sizes of an x86-64 first stage: 4 KiB, 2 MiB, 1 GiB. */
+#define S1_X86_SIZES	((1ULL << 12) | (1ULL << 21) | (1ULL << 30))
 
 int sio_domain_alloc_paging(struct sio_iommu *iommu, const struct sio_domain_paging_cfg *cfg,
 			    struct sio_domain **out)
@@ -103,14 +113,114 @@ err_free:
 	return ret;
 }
 
+int sio_domain_alloc_nested(struct sio_iommu *iommu, struct sio_domain *parent,
+			    const struct sio_domain_nested_cfg *cfg, struct sio_domain **out)
+{
+	struct sio_pt_cfg s1;
+	struct sio_pt *probe;
+	struct sio_domain *d;
+	uint64_t bm, sz;
+	int ret;
+
+	if (!parent || parent->iommu != iommu || parent->kind != SIO_DOMAIN_PAGING ||
+	    !parent->nest_parent)
+		return -EINVAL;
+	s1 = cfg->s1;
+	if (s1.format != SIO_PT_X86_64 || (s1.levels != 4 && s1.levels != 5) ||
+	    (cfg->s1_root_gpa & 0xfff))
+		return -EINVAL;
+	/* The walk decodes every x86-64 leaf size whatever the bitmap says. */
+	if (!s1.pgsize_bitmap)
+		s1.pgsize_bitmap = S1_X86_SIZES;
+	/* sio_pt_create() is the authority on what a walk of s1 accepts. */
+	ret = sio_pt_create(&s1, &probe);
+	if (ret)
+		return ret;
+	sio_pt_destroy(probe);
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	ret = sio_iommu_did_alloc(iommu, &d->did, &d->serial);
+	if (ret) {
+		free(d);
+		return ret;
+	}
+	d->iommu = iommu;
+	d->kind = SIO_DOMAIN_NESTED;
+	d->hseed = sio_iotlb_hseed(d->serial);
+	/*
+	 * A combined entry has size min(s1 leaf, s2 leaf): an x86-64 leaf size,
+	 * or a smaller leaf size of the parent.
+	 */
+	bm = S1_X86_SIZES;
+	for (sz = parent->sizes; sz; sz >>= 8)
+		if ((sz & 0xff) < 30)
+			bm |= 1ULL << (sz & 0xff);
+	d->sizes = sizes_from_bitmap(bm);
+	d->aperture_start = 0;
+	d->aperture_last = UINT64_MAX;	/* the walk checks canonical form */
+	d->pgsize_bitmap = S1_X86_SIZES;
+	d->hw_ad = true;
+	d->parent = parent;
+	d->s1_cfg = s1;
+	d->s1_root_gpa = cfg->s1_root_gpa;
+	pthread_mutex_init(&d->lock, NULL);
+
+	pthread_mutex_lock(&parent->lock);
+	d->nested_next = parent->nested_head;
+	parent->nested_head = d;
+	pthread_mutex_unlock(&parent->lock);
+	sio_iommu_count_object(iommu, true, 1);
+	*out = d;
+	return 0;
+}
+
+/* Remove nested domain @d from its parent's list. */
+static void nested_unlink(struct sio_domain *d)
+{
+	struct sio_domain *parent = d->parent, **pp;
+
+	pthread_mutex_lock(&parent->lock);
+	for (pp = &parent->nested_head; *pp; pp = &(*pp)->nested_next) {
+		if (*pp == d) {
+			*pp = d->nested_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&parent->lock);
+}
+
+/*
+ * Stage 2 of @d changed: drop every entry of every nested domain on it.
+ * Caller holds d->lock (so the list is stable) and has changed the table
+ * already; each invalidation's generation bump also abandons the fills of
+ * nested walks that read the old stage 2.
+ */
+static void inv_nested_locked(struct sio_domain *d)
+{
+	struct sio_domain *n;
+
+	for (n = d->nested_head; n; n = n->nested_next)
+		sio_iommu_inv_serial(d->iommu, n->serial);
+}
+
 int sio_domain_free(struct sio_domain *d)
 {
 	struct sio_iommu *iommu;
+	bool busy;
 
 	if (!d)
 		return 0;
 	if (__atomic_load_n(&d->users, __ATOMIC_ACQUIRE))
 		return -EBUSY;
+	if (d->kind == SIO_DOMAIN_PAGING) {
+		pthread_mutex_lock(&d->lock);
+		busy = d->nested_head != NULL;
+		pthread_mutex_unlock(&d->lock);
+		if (busy)
+			return -EBUSY;
+	}
 	iommu = d->iommu;
 	/*
 	 * Nothing points at d any more; after the grace period no walker can
@@ -118,7 +228,11 @@ int sio_domain_free(struct sio_domain *d)
 	 */
 	sio_rcu_synchronize();
 	sio_iommu_inv_serial(iommu, d->serial);
-	sio_pt_destroy(d->pt);
+	/* A nested domain leaves its parent's list only after no walker can use it. */
+	if (d->kind == SIO_DOMAIN_NESTED)
+		nested_unlink(d);
+	else
+		sio_pt_destroy(d->pt);
 	sio_iommu_did_free(iommu, d->did);
 	sio_iommu_count_object(iommu, true, -1);
 	pthread_mutex_destroy(&d->lock);
@@ -159,6 +273,8 @@ int sio_domain_map(struct sio_domain *d, uint64_t iova, uint64_t pa, uint64_t si
 	uint64_t last;
 	int ret;
 
+	if (d->kind != SIO_DOMAIN_PAGING)
+		return -EOPNOTSUPP;
 	if (!size)
 		return -EINVAL;
 	if (check_add_overflow(iova, size - 1, &last) || iova < d->aperture_start ||
@@ -183,7 +299,7 @@ uint64_t sio_domain_unmap(struct sio_domain *d, uint64_t iova, uint64_t size)
 {
 	uint64_t bytes;
 
-	if (!size)
+	if (!size || d->kind != SIO_DOMAIN_PAGING)
 		return 0;
 	pthread_mutex_lock(&d->lock);
 	bytes = sio_pt_unmap(d->pt, iova, size);
@@ -194,6 +310,7 @@ uint64_t sio_domain_unmap(struct sio_domain *d, uint64_t iova, uint64_t size)
 		 * overlaps), whether or not the range had holes.
 		 */
 		sio_iommu_inv_serial_range(d->iommu, d->serial, iova, size);
+		inv_nested_locked(d);
 		if (++d->unmaps_since_reclaim >= SIO_DOMAIN_RECLAIM_BATCH)
 			reclaim_locked(d);
 	}
@@ -203,6 +320,8 @@ uint64_t sio_domain_unmap(struct sio_domain *d, uint64_t iova, uint64_t size)
 
 void sio_domain_reclaim(struct sio_domain *d)
 {
+	if (d->kind != SIO_DOMAIN_PAGING)
+		return;
 	pthread_mutex_lock(&d->lock);
 	reclaim_locked(d);
 	pthread_mutex_unlock(&d->lock);
@@ -213,6 +332,8 @@ int sio_domain_iova_to_phys(struct sio_domain *d, uint64_t iova, uint64_t *pa,
 {
 	int ret;
 
+	if (d->kind != SIO_DOMAIN_PAGING)
+		return -ENOENT;
 	sio_rcu_read_lock();
 	ret = sio_pt_iova_to_phys(d->pt, iova, pa, size_lg2);
 	sio_rcu_read_unlock();
@@ -232,6 +353,7 @@ int sio_domain_set_dirty_tracking(struct sio_domain *d, bool enable)
 		 */
 		__atomic_store_n(&d->dirty_enabled, enable, __ATOMIC_RELAXED);
 		sio_iommu_inv_serial(d->iommu, d->serial);
+		inv_nested_locked(d);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return 0;
@@ -279,6 +401,8 @@ int sio_domain_read_and_clear_dirty(struct sio_domain *d, uint64_t iova, uint64_
 		else
 			sio_iommu_inv_serial_range(d->iommu, d->serial, c.first,
 						   c.last - c.first + 1);
+		/* Combined entries with W would skip marking stage 2 dirty again. */
+		inv_nested_locked(d);
 	}
 out:
 	pthread_mutex_unlock(&d->lock);

@@ -9,10 +9,11 @@
  *  - struct sio_iommu: one hardware instance. Owns the IOTLB, the domain-ID
  *    (DID / VMID) allocator and the counters. Destroyed last.
  *  - struct sio_domain: an address space (PAGING: a struct sio_pt the domain
- *    owns). Holds a DID (the hardware's domain ID, reused after a free: what
- *    invalidation requests and fault records name) and a serial that is
- *    never reused: every IOTLB entry carries the serial of the domain it was
- *    filled for.
+ *    owns; NESTED: a guest's stage-1 root over a nest_parent PAGING domain,
+ *    which it keeps from being freed). Holds a DID (the hardware's domain
+ *    ID, reused after a free: what invalidation requests and fault records
+ *    name) and a serial that is never reused: every IOTLB entry carries the
+ *    serial of the domain it was filled for.
  *  - struct sio_iommu_dev: a device context: RID, PASID width, capabilities
  *    and the attachment table (no-PASID slot + sparse PASID table).
  *
@@ -152,6 +153,7 @@ unsigned int sio_iommu_iotlb_count(struct sio_iommu *iommu);
 
 enum sio_domain_kind {
 	SIO_DOMAIN_PAGING,	/* a kernel-managed table (struct sio_pt) */
+	SIO_DOMAIN_NESTED,	/* a guest stage 1 (x86-64, in GPA space) over a paging stage 2 */
 };
 
 struct sio_domain_paging_cfg {
@@ -159,8 +161,20 @@ struct sio_domain_paging_cfg {
 	struct sio_pt_cfg pt;
 	/* Usable IOVA range; both 0: [0, 2^pt.ias - 1]. Must lie inside that. */
 	uint64_t aperture_start, aperture_last;
-	/* May serve as the stage 2 of nested domains (recorded; used later). */
+	/* May serve as the stage 2 of nested domains (sio_domain_alloc_nested()). */
 	bool nest_parent;
+};
+
+/*
+ * A nested domain (hw-model §1.10, §5.2): VT-d first stage in x86-64 format
+ * whose tables live in guest memory, reached through the parent's table
+ * (stage 2, GPA -> PA).
+ */
+struct sio_domain_nested_cfg {
+	/* SIO_PT_X86_64, granule 12 (or 0), levels 4 (ias 48) or 5 (ias 57); sre/wpe honoured. */
+	struct sio_pt_cfg s1;
+	/* The guest's first-stage table pointer (a GPA): only its alignment is checked. */
+	uint64_t s1_root_gpa;
 };
 
 struct sio_domain_info {
@@ -182,10 +196,29 @@ struct sio_domain_info {
 int sio_domain_alloc_paging(struct sio_iommu *iommu, const struct sio_domain_paging_cfg *cfg,
 			    struct sio_domain **out);
 /*
+ * Allocate a nested domain on @parent, a paging domain of @iommu allocated
+ * with nest_parent. Every stage-1 table read of a translation goes through
+ * stage 2 (needing R there), every accessed/dirty update of a stage-1 entry
+ * needs W there, and the final GPA goes through stage 2 with the request's
+ * rights; the result is cached as one combined entry of the nested domain's
+ * DID at the smaller of the two leaf sizes, with the intersection of the
+ * rights. sio_iommu_invalidate() on the nested DID removes combined entries;
+ * an unmap (or dirty-tracking change) on the parent removes every entry of
+ * every nested domain on it (VT-d type-2 PSI behaviour). A bad s1_root_gpa
+ * faults at DMA time. The parent cannot be freed (-EBUSY) while nested
+ * domains use it. map/unmap/dirty operations do not apply to a nested domain.
+ * Return: 0, -EINVAL (parent not a nest_parent paging domain of @iommu, bad
+ * stage-1 configuration, misaligned s1_root_gpa), -ENOSPC (no free DID),
+ * -ENOMEM.
+ */
+int sio_domain_alloc_nested(struct sio_iommu *iommu, struct sio_domain *parent,
+			    const struct sio_domain_nested_cfg *cfg, struct sio_domain **out);
+/*
  * Free a domain nothing is attached to: waits for a grace period (no
  * translation can still be walking it or about to cache it), invalidates
  * its entries, then frees the table and releases the DID.
- * Return: 0, -EBUSY (still attached somewhere; nothing done). NULL: 0.
+ * Return: 0, -EBUSY (still attached somewhere, or nested domains use it as
+ * their stage 2; nothing done). NULL: 0.
  */
 int sio_domain_free(struct sio_domain *d);
 
@@ -194,7 +227,8 @@ uint32_t sio_domain_did(const struct sio_domain *d);
 struct sio_iommu *sio_domain_iommu(const struct sio_domain *d);
 /*
  * The domain's table, for tests that change entries behind the IOTLB's back
- * (serialise with the domain's own operations). Not for the core.
+ * (serialise with the domain's own operations). Not for the core. NULL for
+ * a nested domain.
  */
 struct sio_pt *sio_domain_pt(struct sio_domain *d);
 
@@ -202,7 +236,8 @@ struct sio_pt *sio_domain_pt(struct sio_domain *d);
  * Map [iova, iova + size) to [pa, pa + size) with @prot (enum sio_pt_prot).
  * Return: 0, -ERANGE (outside the aperture, or pa beyond the output range),
  * -EINVAL (zero size, misaligned, no R/W), -EADDRINUSE, -ENXIO, -ENOMEM
- * (as sio_pt_map(); on error nothing of this call stays mapped).
+ * (as sio_pt_map(); on error nothing of this call stays mapped),
+ * -EOPNOTSUPP (a nested domain).
  */
 int sio_domain_map(struct sio_domain *d, uint64_t iova, uint64_t pa, uint64_t size, int prot);
 /*
@@ -210,13 +245,17 @@ int sio_domain_map(struct sio_domain *d, uint64_t iova, uint64_t pa, uint64_t si
  * IOTLB entry of the domain overlapping what was removed before returning.
  * Table memory the unmap unlinked is freed after a grace period: in batches
  * (every SIO_DOMAIN_RECLAIM_BATCH unmaps), by sio_domain_reclaim() and by
- * sio_domain_free(). Return: bytes unmapped.
+ * sio_domain_free(). On a nest_parent domain also invalidates every entry of
+ * every nested domain using it. Return: bytes unmapped (0 for a nested domain).
  */
 uint64_t sio_domain_unmap(struct sio_domain *d, uint64_t iova, uint64_t size);
 #define SIO_DOMAIN_RECLAIM_BATCH	64
 /* Wait for a grace period and free table memory earlier unmaps unlinked. */
 void sio_domain_reclaim(struct sio_domain *d);
-/* Lock-free lookup without side effects: 0 with *pa (and *size_lg2), or -ENOENT. */
+/*
+ * Lock-free lookup without side effects: 0 with *pa (and *size_lg2), or
+ * -ENOENT (also for a nested domain, which has no table of its own).
+ */
 int sio_domain_iova_to_phys(struct sio_domain *d, uint64_t iova, uint64_t *pa,
 			    unsigned int *size_lg2);
 
@@ -304,7 +343,7 @@ enum sio_fault_reason {
 /* What a failed translation records (the seam for fault queues and page requests). */
 struct sio_fault {
 	enum sio_fault_reason reason;
-	unsigned int stage;		/* 1 (single-stage domains); 2 comes with nesting */
+	unsigned int stage;		/* 1, or 2: the parent of a nested domain failed */
 	unsigned int access;		/* enum sio_pt_access requested */
 	bool pasid_valid;
 	uint32_t rid;
@@ -313,6 +352,11 @@ struct sio_fault {
 	uint64_t iova;
 	unsigned int level;		/* table level of the faulting entry (walk faults) */
 	uint64_t entry_addr;		/* table address of that entry (walk faults) */
+	/*
+	 * Nested stage-2 faults: the GPA stage 2 could not translate (a
+	 * stage-1 table entry's, or the final output's). 0 otherwise.
+	 */
+	uint64_t gpa;
 };
 
 struct sio_xlate {

@@ -56,6 +56,20 @@ struct sio_domain {
 	const struct sio_pt_cfg *pt_cfg;
 	uint64_t pt_root;
 
+	/*
+	 * SIO_DOMAIN_NESTED (pt NULL): the guest's stage 1 and the parent used
+	 * as its stage 2. Immutable; the parent outlives the nested domain.
+	 */
+	struct sio_domain *parent;
+	struct sio_pt_cfg s1_cfg;
+	uint64_t s1_root_gpa;
+	/*
+	 * Nested domains on a nest_parent domain: a list through nested_next,
+	 * headed at the parent's nested_head, both under the parent's lock.
+	 */
+	struct sio_domain *nested_head;
+	struct sio_domain *nested_next;
+
 	/* Written under lock, read lock-free by walkers (relaxed / seq_cst). */
 	bool dirty_enabled;
 	/* Attachment slots pointing here: atomic (changed under each device's lock). */

@@ -14,6 +14,16 @@
  * the aperture, read the IOTLB generation, walk the table, and cache a
  * successful result (sio_iotlb_fill() drops it if an invalidation ran
  * meanwhile). Faults are never cached.
+ *
+ * Nested domains (hw-model §1.10, §5.2) take the same miss path: the guest's
+ * x86-64 first stage is walked in GPA space through a struct sio_pt_mem
+ * whose every table read translates the entry's GPA through the parent's
+ * table (stage 2, R) and whose A/D updates need stage-2 W; the output GPA
+ * is then translated through stage 2 with the request's rights. The
+ * combined result is cached under the nested domain's tag at the smaller
+ * leaf size with the intersection of the rights. Every stage-2 walk counts
+ * as a walk and its loads as loads: a cold 4-level over 4-level translation
+ * makes 4 + 4 * 4 + 4 = 24 loads.
  */
 #include <errno.h>
 
@@ -84,8 +94,146 @@ static __attribute__((noinline, cold)) int fault(const struct xreq *r,
 	f->iova = r->iova;
 	f->level = level;
 	f->entry_addr = entry_addr;
+	f->gpa = 0;
 	sio_stat_inc(r->dev->stat_idx, SIO_STAT_FAULT);
 	return -EACCES;
+}
+
+/*
+ * Stage-2 access of a nested walk. The last stage-2 translation made for a
+ * table read is remembered, so that the A/D update of the entry just read
+ * reuses it when stage 2 already granted W there (a walker holding the
+ * translation of the table page); otherwise stage 2 is walked again for W
+ * (which also marks the page dirty where stage 2 tracks dirtiness). The
+ * first stage-2 failure is recorded and ends the walk: reads and updates
+ * then fail, and the caller reports a stage-2 fault.
+ */
+struct nest_mem {
+	struct sio_domain *s2;
+	bool set_ad;
+	unsigned int walks, loads;
+	/* Last stage-2 translation of a table read (valid when size_lg2 != 0). */
+	uint64_t gpa_base, hpa_base;
+	unsigned int size_lg2, perm;
+	/* The stage-2 failure, if s2_failed. */
+	bool s2_failed;
+	enum sio_fault_reason reason;
+	unsigned int level;
+	uint64_t entry_addr, gpa;
+};
+
+static int s2_xlate(struct nest_mem *m, uint64_t gpa, unsigned int access,
+		    struct sio_pt_walk_result *res)
+{
+	struct sio_domain *p = m->s2;
+
+	if (gpa < p->aperture_start || gpa > p->aperture_last) {
+		m->reason = SIO_FAULT_APERTURE;
+		m->level = 0;
+		m->entry_addr = 0;
+		goto fail;
+	}
+	res->loads = 0;
+	if (sio_pt_walk(p->pt_cfg, p->pt_root, &sio_pt_mem_direct, gpa, access, m->set_ad, res)) {
+		m->walks++;
+		m->loads += res->loads;
+		m->reason = pt_fault_reason(res->fault);
+		m->level = res->level;
+		m->entry_addr = res->fault_entry_addr;
+		goto fail;
+	}
+	m->walks++;
+	m->loads += res->loads;
+	return 0;
+fail:
+	m->s2_failed = true;
+	m->gpa = gpa;
+	return -EFAULT;
+}
+
+static int nest_read(void *ctx, uint64_t gpa, uint64_t *val)
+{
+	struct nest_mem *m = ctx;
+	struct sio_pt_walk_result res;
+	uint64_t mask;
+
+	if (s2_xlate(m, gpa, SIO_PT_R, &res))
+		return -EFAULT;
+	mask = (1ULL << res.size_lg2) - 1;
+	m->gpa_base = gpa & ~mask;
+	m->hpa_base = res.oa & ~mask;
+	m->size_lg2 = res.size_lg2;
+	m->perm = res.perm;
+	/* A bad host address is a stage-1 table read error, not a stage-2 fault. */
+	return sio_pt_mem_direct.read(NULL, res.oa, val);
+}
+
+static int nest_cas(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val)
+{
+	struct nest_mem *m = ctx;
+	struct sio_pt_walk_result res;
+	uint64_t hpa;
+
+	if (m->size_lg2 && (m->perm & SIO_PT_W) &&
+	    (gpa & ~((1ULL << m->size_lg2) - 1)) == m->gpa_base) {
+		hpa = m->hpa_base | (gpa & ((1ULL << m->size_lg2) - 1));
+	} else {
+		if (s2_xlate(m, gpa, SIO_PT_W, &res))
+			return -EFAULT;
+		hpa = res.oa;
+	}
+	/* -EAGAIN (the guest changed the entry) makes the walk read it again. */
+	return sio_pt_mem_direct.cas(NULL, hpa, old, new_val);
+}
+
+/*
+ * The miss path of a nested domain @d, inside the caller's RCU section
+ * (which also keeps the parent's unlinked tables alive: it outlives @d).
+ */
+static int translate_nested(const struct xreq *r, struct sio_domain *d, struct sio_xlate *out)
+{
+	struct sio_iommu *iommu = r->dev->iommu;
+	struct sio_domain *p = d->parent;
+	struct nest_mem m = { .s2 = p };
+	const struct sio_pt_mem mem = { nest_read, nest_cas, &m };
+	struct sio_pt_walk_result s1, s2;
+	unsigned int lg2, perm, vflags;
+	uint64_t g0;
+	int ret;
+
+	/* Generation first, then the parent's dirty flag and both tables (domain.c). */
+	g0 = sio_iotlb_fill_begin(&iommu->iotlb);
+	m.set_ad = p->hw_ad ||
+		   (p->dirty_cap && __atomic_load_n(&p->dirty_enabled, __ATOMIC_RELAXED));
+	/* x86-64 always sets A (and D on a write) in the guest's entries. */
+	ret = sio_pt_walk(&d->s1_cfg, d->s1_root_gpa, &mem, r->iova, r->access, true, &s1);
+	if (!ret)
+		ret = s2_xlate(&m, s1.oa, r->access & ACC_RWX, &s2);
+	sio_stat_add(r->dev->stat_idx, SIO_STAT_WALK, 1 + m.walks);
+	sio_stat_add(r->dev->stat_idx, SIO_STAT_LOAD, s1.loads + m.loads);
+	if (ret && m.s2_failed) {
+		ret = fault(r, m.reason, d->did, m.level, m.entry_addr, out);
+		out->fault.stage = 2;
+		out->fault.gpa = m.gpa;
+		return ret;
+	}
+	if (ret)
+		return fault(r, pt_fault_reason(s1.fault), d->did, s1.level, s1.fault_entry_addr,
+			     out);
+
+	/* Within the smaller leaf both stages are linear: one combined page. */
+	lg2 = s1.size_lg2 < s2.size_lg2 ? s1.size_lg2 : s2.size_lg2;
+	perm = s1.perm & s2.perm;
+	vflags = perm & SIO_IOTLB_V_PERM;
+	if (r->access & SIO_PT_PRIV)
+		vflags |= SIO_IOTLB_V_PRIVREQ;
+	if (lg2 >= 6 && lg2 < 64)
+		sio_iotlb_fill(&iommu->iotlb, g0, sio_iotlb_tag(d->serial, r->has_pasid, r->pasid),
+			       d->hseed, r->iova, lg2, s2.oa & ~((1ULL << lg2) - 1), vflags);
+	out->pa = s2.oa;
+	out->size_lg2 = lg2;
+	out->perm = perm;
+	return 0;
 }
 
 /* The walk behind an IOTLB miss (or an entry lacking a right, or changing under us). */
@@ -113,6 +261,10 @@ static __attribute__((noinline)) int translate_miss(const struct xreq *r,
 	}
 	if (r->iova < d->aperture_start || r->iova > d->aperture_last) {
 		ret = fault(r, SIO_FAULT_APERTURE, d->did, 0, 0, out);
+		goto out_unlock;
+	}
+	if (d->kind == SIO_DOMAIN_NESTED) {
+		ret = translate_nested(r, d, out);
 		goto out_unlock;
 	}
 
