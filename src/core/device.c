@@ -80,6 +80,8 @@ static void remove_resv(struct sio_device *dev)
 /* Whether the device may use @hwpt at its RID (spec §5). dev->lock held. */
 static int rid_compatible(struct sio_device *dev, struct sio_hwpt *hwpt)
 {
+	if (hwpt->attach_error)
+		return hwpt->attach_error;
 	if (hwpt->iommu != dev->iommu)
 		return -EINVAL;
 	if (hwpt->dirty_tracking && !dev->dirty_cap)
@@ -287,6 +289,8 @@ static int pasid_target(struct sio_device *dev, uint32_t pt_id, struct sio_hwpt 
 /* Linux's checks before a PASID install (dev->lock held). */
 static int pasid_compatible(struct sio_device *dev, uint32_t pasid, struct sio_hwpt *hwpt)
 {
+	if (hwpt->attach_error)
+		return hwpt->attach_error;
 	if (hwpt->iommu != dev->iommu)
 		return -EINVAL;
 	if (hwpt->dirty_tracking && !dev->dirty_cap)

@@ -94,6 +94,8 @@ static void hwpt_nested_destroy(struct sio_object *obj)
 {
 	struct sio_hwpt *hwpt = container_of(obj, struct sio_hwpt, obj);
 
+	if (hwpt->owns_domain && hwpt->domain && sio_domain_free(hwpt->domain))
+		sio_err("HWPT %u: nested domain still in use at destroy", obj->id);
 	if (hwpt->parent)
 		sio_object_users_put(&hwpt->parent->obj);
 	free(hwpt);
@@ -130,4 +132,41 @@ struct sio_hwpt *sio_hwpt_nested_get(struct sio_ctx *ctx, uint32_t id)
 	struct sio_object *obj = sio_object_get(ctx, id, SIO_OBJ_HWPT_NESTED);
 
 	return obj ? container_of(obj, struct sio_hwpt, obj) : NULL;
+}
+
+int sio_hwpt_vtd_nested_alloc(struct sio_ctx *ctx, struct sio_hwpt *parent, bool pasid_compat,
+			      uint64_t pgtbl_addr, unsigned int levels, bool sre, bool wpe,
+			      int attach_error, struct sio_hwpt **out)
+{
+	struct sio_domain_nested_cfg cfg = {
+		.s1 = {
+			.format = SIO_PT_X86_64, .granule_lg2 = 12, .levels = levels,
+			.ias = levels == 5 ? 57 : 48, .oas = 52, .sre = sre, .wpe = wpe,
+			.pgsize_bitmap = (1ull << 12) | (1ull << 21) | (1ull << 30),
+		},
+		.s1_root_gpa = pgtbl_addr & ~0xfffull,
+	};
+	struct sio_object *obj;
+	struct sio_hwpt *hwpt;
+	int rc;
+
+	rc = sio_object_alloc(ctx, sizeof(*hwpt), SIO_OBJ_HWPT_NESTED, &hwpt_nested_ops, &obj);
+	if (rc)
+		return rc;
+	hwpt = container_of(obj, struct sio_hwpt, obj);
+	hwpt->iommu = parent->iommu;
+	hwpt->pasid_compat = pasid_compat;
+	hwpt->attach_error = attach_error;
+	if (!attach_error) {
+		rc = sio_domain_alloc_nested(parent->iommu, parent->domain, &cfg, &hwpt->domain);
+		if (rc) {
+			sio_object_abort(obj);
+			return rc;
+		}
+		hwpt->owns_domain = true;
+	}
+	sio_object_users_get(&parent->obj);
+	hwpt->parent = parent;
+	*out = hwpt;
+	return 0;
 }

@@ -37,6 +37,12 @@ struct sio_hwpt {
 	enum sio_mock_pt mock_pt;
 	/* HWPT_NESTED: the parent (users reference). */
 	struct sio_hwpt *parent;
+	bool owns_domain;		/* nested: @domain is its own (VT-d), not the parent's */
+	/*
+	 * Non-zero: what attaching this HWPT answers. Linux's VT-d driver
+	 * validates the stage-1 configuration only at attach.
+	 */
+	int attach_error;
 	/*
 	 * The selftest's nested domain is a fake IOTLB of four values that
 	 * user invalidation clears and MD_CHECK_IOTLB reads; it translates
@@ -67,6 +73,16 @@ int sio_hwpt_paging_alloc(struct sio_ctx *ctx, struct sio_ioas *ioas, struct sio
  */
 int sio_hwpt_mock_nested_alloc(struct sio_ctx *ctx, struct sio_hwpt *parent, bool pasid_compat,
 			       uint32_t iotlb, struct sio_hwpt **out);
+
+/*
+ * Allocate a VT-d nested HWPT on @parent for a guest first-stage table at
+ * @pgtbl_addr (a GPA; only its low 12 bits are ignored, as by the hardware).
+ * @attach_error is what attaching it will answer when the configuration is
+ * one the IOMMU does not support (0: supported); no domain is built then.
+ */
+int sio_hwpt_vtd_nested_alloc(struct sio_ctx *ctx, struct sio_hwpt *parent, bool pasid_compat,
+			      uint64_t pgtbl_addr, unsigned int levels, bool sre, bool wpe,
+			      int attach_error, struct sio_hwpt **out);
 
 /* Look up a nested HWPT with a short-term reference; NULL: -ENOENT. */
 struct sio_hwpt *sio_hwpt_nested_get(struct sio_ctx *ctx, uint32_t id);

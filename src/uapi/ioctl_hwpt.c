@@ -51,23 +51,13 @@ static int hwpt_alloc_paging(struct sio_ucmd *ucmd, struct iommu_hwpt_alloc *cmd
 	return sio_hwpt_paging_alloc(ucmd->ctx, ioas, dev->iommu, dev->type, &req, out);
 }
 
-/*
- * A nested HWPT on @parent. Linux's checks, then the driver's: only the
- * selftest mock can nest so far (VT-d and SMMUv3 nesting come later), which
- * for the others is EOPNOTSUPP, Linux's answer for a driver without nesting.
- */
-static int hwpt_alloc_nested(struct sio_ucmd *ucmd, struct iommu_hwpt_alloc *cmd,
-			     struct sio_device *dev, struct sio_hwpt *parent, struct sio_hwpt **out)
+/* The mock's nested HWPT: a fake IOTLB over the parent (testops §3.3). */
+static int mock_nested(struct sio_ucmd *ucmd, struct iommu_hwpt_alloc *cmd,
+		       struct sio_hwpt *parent, struct sio_hwpt **out)
 {
 	struct iommu_hwpt_selftest data;
 	int rc;
 
-	if ((cmd->flags & ~(IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID)) ||
-	    !cmd->data_len || dev->type != SIO_IOMMU_MOCK)
-		return -EOPNOTSUPP;
-	if (parent->auto_domain || !parent->nest_parent || parent->iommu != dev->iommu)
-		return -EINVAL;
-	/* The mock's own checks: its data type, then the copy rules of §2.4. */
 	if (cmd->data_type != IOMMU_HWPT_DATA_SELFTEST)
 		return -EOPNOTSUPP;
 	rc = sio_copy_driver_data(&data, sizeof(data), offsetofend(struct iommu_hwpt_selftest, iotlb),
@@ -77,6 +67,53 @@ static int hwpt_alloc_nested(struct sio_ucmd *ucmd, struct iommu_hwpt_alloc *cmd
 		return rc;
 	return sio_hwpt_mock_nested_alloc(ucmd->ctx, parent, cmd->flags & IOMMU_HWPT_ALLOC_PASID,
 					  data.iotlb, out);
+}
+
+/*
+ * VT-d's nested HWPT (hw-model §4.1): the type and the copy are checked at
+ * allocation; addr_width and the SRE/EAFE flags only at attach, against the
+ * capabilities softiommu's VT-d reports (4-level first stage, no SRS, no
+ * EAFS), so an unsupported configuration allocates and fails to attach
+ * with EINVAL, as in Linux. pgtbl_addr is never checked: a bad one faults
+ * at DMA time.
+ */
+static int vtd_nested(struct sio_ucmd *ucmd, struct iommu_hwpt_alloc *cmd,
+		      struct sio_hwpt *parent, struct sio_hwpt **out)
+{
+	struct iommu_hwpt_vtd_s1 data;
+	int attach_error = 0, rc;
+
+	if (cmd->data_type != IOMMU_HWPT_DATA_VTD_S1)
+		return -EOPNOTSUPP;
+	rc = sio_copy_driver_data(&data, sizeof(data), offsetofend(struct iommu_hwpt_vtd_s1,
+								   __reserved),
+				  IOMMU_HWPT_DATA_VTD_S1, cmd->data_type, cmd->data_uptr,
+				  cmd->data_len);
+	if (rc)
+		return rc;
+	if (data.addr_width != 48 || (data.flags & (IOMMU_VTD_S1_SRE | IOMMU_VTD_S1_EAFE)))
+		attach_error = -EINVAL;
+	return sio_hwpt_vtd_nested_alloc(ucmd->ctx, parent, cmd->flags & IOMMU_HWPT_ALLOC_PASID,
+					 data.pgtbl_addr, 4, false, false, attach_error, out);
+}
+
+/*
+ * A nested HWPT on @parent: Linux's core checks (flags beyond
+ * FAULT_ID_VALID|PASID or no data: EOPNOTSUPP; an automatic, non-nesting or
+ * foreign parent: EINVAL), then the driver's. The mock and VT-d can nest;
+ * SMMUv3 answers EOPNOTSUPP, Linux's answer for a driver without nesting.
+ */
+static int hwpt_alloc_nested(struct sio_ucmd *ucmd, struct iommu_hwpt_alloc *cmd,
+			     struct sio_device *dev, struct sio_hwpt *parent, struct sio_hwpt **out)
+{
+	if ((cmd->flags & ~(IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID)) ||
+	    !cmd->data_len || (dev->type != SIO_IOMMU_MOCK && dev->type != SIO_IOMMU_VTD))
+		return -EOPNOTSUPP;
+	if (parent->auto_domain || !parent->nest_parent || parent->iommu != dev->iommu)
+		return -EINVAL;
+	if (dev->type == SIO_IOMMU_VTD)
+		return vtd_nested(ucmd, cmd, parent, out);
+	return mock_nested(ucmd, cmd, parent, out);
 }
 
 int sio_ioctl_hwpt_alloc(struct sio_ucmd *ucmd)
@@ -320,6 +357,74 @@ static int mock_nested_invalidate(struct sio_hwpt *hwpt, const struct iommu_hwpt
 	return 0;
 }
 
+/*
+ * A range of one VT-d P_IOTLB page-selective invalidation: @npages 4 KiB
+ * pages from @addr, widened to the naturally aligned power-of-two block that
+ * covers it (the address-mask form of the descriptor).
+ */
+static void vtd_psi_block(uint64_t addr, uint64_t npages, uint64_t *start, uint64_t *size)
+{
+	uint64_t end, pages;
+
+	/* A block of 2^52 pages spans every address: *size 0 means "all". */
+	*start = 0;
+	*size = 0;
+	if (npages >= (1ull << 51) || check_add_overflow(addr, npages << 12, &end))
+		return;
+	end -= 1;
+	for (pages = sio_roundup_pow2(npages); pages < (1ull << 52); pages <<= 1) {
+		uint64_t block = pages << 12, base = addr & ~(block - 1);
+
+		if (base + (block - 1) >= end) {
+			*start = base;
+			*size = block;
+			return;
+		}
+	}
+}
+
+/* VT-d stage-1 invalidation (hw-model §4.1): per entry, stopping at the first bad one. */
+static int vtd_nested_invalidate(struct sio_hwpt *hwpt, const struct iommu_hwpt_invalidate *cmd,
+				 uint32_t *done)
+{
+	uint32_t i;
+	int rc;
+
+	if (cmd->data_type != IOMMU_HWPT_INVALIDATE_DATA_VTD_S1)
+		return -EINVAL;
+	for (i = 0; i < cmd->entry_num; i++) {
+		struct iommu_hwpt_vtd_s1_invalidate inv;
+		uint64_t start, size;
+
+		rc = sio_copy_driver_data(&inv, sizeof(inv),
+					  offsetofend(struct iommu_hwpt_vtd_s1_invalidate, __reserved),
+					  IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, cmd->data_type,
+					  cmd->data_uptr + (uint64_t)i * cmd->entry_len, cmd->entry_len);
+		if (rc)
+			return rc;
+		if ((inv.flags & ~IOMMU_VTD_INV_FLAGS_LEAF) || inv.__reserved)
+			return -EOPNOTSUPP;
+		if ((inv.addr & 0xfff) || (inv.npages == UINT64_MAX && inv.addr))
+			return -EINVAL;
+		if (hwpt->domain) {
+			if (inv.npages == UINT64_MAX) {
+				sio_iommu_invalidate_did(hwpt->iommu, sio_domain_did(hwpt->domain));
+			} else if (inv.npages) {
+				vtd_psi_block(inv.addr, inv.npages, &start, &size);
+				if (size)
+					sio_iommu_invalidate(hwpt->iommu,
+							     sio_domain_did(hwpt->domain), start,
+							     size);
+				else
+					sio_iommu_invalidate_did(hwpt->iommu,
+								 sio_domain_did(hwpt->domain));
+			}
+		}
+		*done = i + 1;
+	}
+	return 0;
+}
+
 int sio_ioctl_hwpt_invalidate(struct sio_ucmd *ucmd)
 {
 	struct iommu_hwpt_invalidate *cmd = ucmd->cmd;
@@ -342,9 +447,12 @@ int sio_ioctl_hwpt_invalidate(struct sio_ucmd *ucmd)
 	if (obj->type == SIO_OBJ_HWPT_NESTED) {
 		struct sio_hwpt *hwpt = container_of(obj, struct sio_hwpt, obj);
 
-		/* Only the mock's nested domains take user invalidations so far. */
-		rc = hwpt->iommu == sio_machine_iommu(SIO_IOMMU_MOCK) ?
-		     mock_nested_invalidate(hwpt, cmd, &done) : -EOPNOTSUPP;
+		if (hwpt->iommu == sio_machine_iommu(SIO_IOMMU_MOCK))
+			rc = mock_nested_invalidate(hwpt, cmd, &done);
+		else if (hwpt->iommu == sio_machine_iommu(SIO_IOMMU_VTD))
+			rc = vtd_nested_invalidate(hwpt, cmd, &done);
+		else
+			rc = -EOPNOTSUPP;
 	} else {
 		/* No vIOMMU object exists yet; anything else is not a target. */
 		rc = -EINVAL;
