@@ -2,7 +2,7 @@
 /*
  * An unmodified iommufd client: it knows nothing of softiommu and drives
  * /dev/iommu with open() and ioctl() as a VMM or a user-space driver would.
- * Run it with `softiommu run -- ./ioas_demo` (or `softiommu demo`).
+ * Run it with `softiommu run -- ./ioas_demo` (or `softiommu demo --ioas`).
  *
  * Walks through a complete IO address space workflow and prints each step:
  * discover the usable IOVA ranges (the EMSGSIZE two-step), map memory at an

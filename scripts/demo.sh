@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Build softiommu and run its demo: an unmodified client program driving
-# /dev/iommu through the LD_PRELOAD front end.
+# Build softiommu and run its vSVA demo: a VMM-like client of the C API gives a
+# guest's first-stage tables to two PASIDs of a VT-d function over one stage-2
+# parent, and checks each step. (`softiommu demo --ioas` runs the IOAS client
+# through the LD_PRELOAD front end instead.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh

@@ -6,6 +6,8 @@
  *                                       run PROG with the preload library (and
  *                                       emulated PCI functions)
  *   softiommu info                      version, emulated nodes, preload path
+ *   softiommu demo [--ioas]             the vSVA demo; --ioas: the IOAS client
+ *                                       through the preload library
  *   softiommu help                      usage
  *
  * Exit status of "run" when PROG is not started, as env(1) and the shell do:
@@ -52,7 +54,10 @@ static const struct command commands[] = {
 	  "                               (run -h: emulated PCI functions)" },
 	{ "info", cmd_info, "",
 	  "show the version, the emulated nodes and the preload library" },
-	{ "demo", cmd_demo, "", "run the example client through a complete IOAS workflow" },
+	{ "demo", cmd_demo, "[--ioas]",
+	  "run the vSVA demo (VT-d nesting, two PASIDs, IOMMU\n"
+	  "                               counters at every step); --ioas: the IOAS\n"
+	  "                               client through the preload library" },
 	{ "stats", cmd_stats, "[--] PROG [ARGS...]",
 	  "run PROG like \"run\" and print the IOMMU counters when it exits" },
 	{ "help", cmd_help, "", "show this help" },
@@ -370,38 +375,56 @@ static int cmd_info(int argc, char **argv)
 }
 
 /*
- * The demo client: $SOFTIOMMU_DEMO, else the build tree's examples/ioas_demo,
- * else the installed one. Runs it as "run" would.
+ * The path of example client @name: the build tree's examples/@name next to
+ * this program if there is one, else the installed one. @buf holds it.
+ */
+static const char *demo_path(const char *name, char *buf, size_t size)
+{
+	static const char installed[] = SIO_LIBEXECDIR "/softiommu/";
+	ssize_t n;
+	char *slash;
+
+	n = readlink("/proc/self/exe", buf, size);
+	if (n > 0 && (size_t)n < size) {
+		buf[n] = '\0';
+		slash = strrchr(buf, '/');
+		if (slash && (size_t)snprintf(slash, size - (size_t)(slash - buf),
+					      "/../examples/%s", name) <
+			     size - (size_t)(slash - buf) && access(buf, X_OK) == 0)
+			return buf;
+	}
+	snprintf(buf, size, "%s%s", installed, name);
+	return buf;
+}
+
+/*
+ * "demo": the vSVA demo (examples/vsva_demo, linked with libsoftiommu: it
+ * needs no preload) is executed directly. "demo --ioas": the IOAS client
+ * ($SOFTIOMMU_DEMO, else examples/ioas_demo, plain libc) is run as "run"
+ * would, through the preload library.
  */
 static int cmd_demo(int argc, char **argv)
 {
-	static const char rel[] = "/../examples/ioas_demo";
 	char buf[PATH_MAX];
-	const char *demo = getenv("SOFTIOMMU_DEMO");
-	char *run_argv[] = { "run", "--", NULL, NULL };
-	ssize_t n;
+	const char *demo;
 
-	if (argc > 1) {
-		fprintf(stderr, "usage: softiommu demo\n");
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--ioas"))) {
+		fprintf(stderr, "usage: softiommu demo [--ioas]\n");
 		return EXIT_USAGE;
 	}
-	if (!demo || !*demo) {
-		demo = SIO_LIBEXECDIR "/softiommu/ioas_demo";
-		n = readlink("/proc/self/exe", buf, sizeof(buf) - sizeof(rel));
-		if (n > 0) {
-			char *slash;
+	if (argc == 2) {
+		char *run_argv[] = { "run", "--", NULL, NULL };
 
-			buf[n] = '\0';
-			slash = strrchr(buf, '/');
-			if (slash) {
-				memcpy(slash, rel, sizeof(rel));
-				if (access(buf, X_OK) == 0)
-					demo = buf;
-			}
-		}
+		demo = getenv("SOFTIOMMU_DEMO");
+		if (!demo || !*demo)
+			demo = demo_path("ioas_demo", buf, sizeof(buf));
+		run_argv[2] = (char *)demo;
+		return cmd_run(3, run_argv);
 	}
-	run_argv[2] = (char *)demo;
-	return cmd_run(3, run_argv);
+	demo = demo_path("vsva_demo", buf, sizeof(buf));
+	execl(demo, demo, (char *)NULL);
+	fprintf(stderr, "softiommu: cannot execute %s: %s\n", demo, strerror(errno));
+	return errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
 }
 
 /* As "run", with the library told to print its IOMMU counters at exit. */

@@ -418,6 +418,35 @@ int sio_dev_translate(int index, uint32_t pasid, uint64_t iova, unsigned int acc
  */
 int sio_dev_last_fault(int index, struct sio_dma_fault *out);
 
+/*
+ * Event counters of the IOMMU a function sits behind (sio_dev_iommu_stats()).
+ * The IOMMU is shared by every function behind it, so the counts include
+ * their DMA too. Exact: every translation counts one IOTLB hit or one miss;
+ * a miss counts one page-table walk and the walk's table-entry loads (for a
+ * nested walk, both stages'); every failed translation counts one fault; an
+ * invalidation is one request (an IOMMU_HWPT_INVALIDATE entry, an unmap that
+ * removed something, ...).
+ */
+struct sio_iommu_counters {
+	uint64_t iotlb_hits;
+	uint64_t iotlb_misses;		/* includes hits lacking a needed permission */
+	uint64_t walks;			/* page-table walks */
+	uint64_t table_loads;		/* table-entry reads by those walks */
+	uint64_t faults;		/* failed translations */
+	uint64_t invalidations;		/* invalidation requests */
+};
+
+/**
+ * sio_dev_iommu_stats() - the counters of the IOMMU behind function @index.
+ * @out: filled on success.
+ * Counts start when the process's IOMMU of that type is created and never go
+ * down. Counters are kept per thread and summed here, so a read concurrent
+ * with DMA sees each thread's counts at some recent moment.
+ * Return: 0, or -1 with errno ENODEV (no such function) or EFAULT (@out
+ * unwritable). Thread-safe.
+ */
+int sio_dev_iommu_stats(int index, struct sio_iommu_counters *out);
+
 #ifdef __cplusplus
 }
 #endif

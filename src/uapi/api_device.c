@@ -2,7 +2,8 @@
 /*
  * The exported device API (include/softiommu/softiommu.h, "Emulated
  * devices"): creating and destroying the machine's PCI functions, their
- * textual descriptions, path redirection, and DMA by a device emulator.
+ * textual descriptions, path redirection, DMA by a device emulator, and the
+ * counters of the IOMMU behind a function.
  */
 #include <errno.h>
 #include <limits.h>
@@ -559,6 +560,31 @@ SIO_EXPORT int sio_dev_last_fault(int index, struct sio_dma_fault *out)
 	if (!last_fault.valid || last_fault.index != index)
 		return set_errno(-ENOENT);
 	if (sio_copy_to_user((uintptr_t)out, &last_fault.fault, sizeof(*out)))
+		return set_errno(-EFAULT);
+	return 0;
+}
+
+SIO_EXPORT int sio_dev_iommu_stats(int index, struct sio_iommu_counters *out)
+{
+	struct sio_iommu_counters res;
+	struct sio_iommu_stats st;
+	struct sio_pcidev *pdev;
+
+	if (index < 0)
+		return set_errno(-ENODEV);
+	pdev = sio_pcidev_read_lock((unsigned int)index);
+	if (!pdev)
+		return set_errno(-ENODEV);
+	sio_iommu_get_stats(pdev->iommu, &st);
+	sio_pcidev_read_unlock();
+	memset(&res, 0, sizeof(res));
+	res.iotlb_hits = st.iotlb_hits;
+	res.iotlb_misses = st.iotlb_misses;
+	res.walks = st.walks;
+	res.table_loads = st.pte_loads;
+	res.faults = st.faults;
+	res.invalidations = st.invalidations;
+	if (sio_copy_to_user((uintptr_t)out, &res, sizeof(res)))
 		return set_errno(-EFAULT);
 	return 0;
 }
