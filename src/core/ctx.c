@@ -203,16 +203,6 @@ int sio_object_remove_internal(struct sio_object *obj)
 	return rc;
 }
 
-bool sio_ctx_has_objects(struct sio_ctx *ctx)
-{
-	bool any;
-
-	obj_lock(ctx);
-	any = ctx->objects.count != 0;
-	obj_unlock(ctx);
-	return any;
-}
-
 struct sio_ioas *sio_ctx_get_vfio_ioas(struct sio_ctx *ctx)
 {
 	struct sio_ioas *ioas;

@@ -54,9 +54,6 @@ void sio_ctx_destroy(struct sio_ctx *ctx);
 void sio_ctx_get(struct sio_ctx *ctx);
 void sio_ctx_put(struct sio_ctx *ctx);
 
-/* Whether the context holds any object ID (live, reserved or tombstoned). */
-bool sio_ctx_has_objects(struct sio_ctx *ctx);
-
 /* The compat IOAS with a short-term reference, or NULL. */
 struct sio_ioas *sio_ctx_get_vfio_ioas(struct sio_ctx *ctx);
 /* Set (or with NULL clear) the compat IOAS: 0, or -ENOENT if @ioas is being destroyed. */

@@ -341,32 +341,6 @@ void sio_pages_pin_split(struct sio_pages *pages, struct sio_pages_pin *lhs, uin
 	pthread_mutex_unlock(&pages->lock);
 }
 
-unsigned int sio_pages_pin_count(uint64_t uva)
-{
-	uint64_t ps = sio_page_size();
-	uint64_t page = SIO_ALIGN_DOWN(uva, ps);
-	struct registry_entry *e;
-	unsigned int count = 0;
-
-	pthread_mutex_lock(&registry_lock);
-	for (e = registry.next; e != &registry; e = e->next) {
-		struct sio_pages *p = e->pages;
-		uint64_t base = p->type == SIO_PAGES_USER ? p->uva : 0;
-
-		/* File pages are addressed through softiommu's own mapping. */
-		if (p->type == SIO_PAGES_FILE)
-			continue;
-		if (page < base || (page - base) / ps >= p->npages)
-			continue;
-		pthread_mutex_lock(&p->lock);
-		if (sio_itree_iter_first(&p->pin_itree, (page - base) / ps, (page - base) / ps))
-			count++;
-		pthread_mutex_unlock(&p->lock);
-	}
-	pthread_mutex_unlock(&registry_lock);
-	return count;
-}
-
 /* Page index of @pages that is the physical page @id, or -1. */
 static int64_t index_of(struct sio_pages *p, const struct sio_physmap *map,
 			const struct sio_physid *id)

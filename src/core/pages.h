@@ -98,12 +98,6 @@ void sio_pages_pin_split(struct sio_pages *pages, struct sio_pages_pin *lhs, uin
 /* The "physical" address of page index @index; valid while it is pinned. */
 uint64_t sio_pages_phys(const struct sio_pages *pages, uint64_t index);
 
-/*
- * Number of pages objects holding a pin on the page of the calling process
- * at VA @uva (what MD_CHECK_REFS reads as the page's pin count).
- */
-unsigned int sio_pages_pin_count(uint64_t uva);
-
 struct sio_physmap;
 struct sio_physid;
 
