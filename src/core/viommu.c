@@ -4,9 +4,10 @@
  *
  * The link between a device and its vDEVICE is written on both sides under
  * dev->lock then viommu->lock: dev->vdev, and vdev->dev with the vIOMMU's
- * list. Whoever clears dev->vdev (the vDEVICE's destroy, or the device's
- * unbind) owns the rest of the unlinking; a vDEVICE stays allocated while
- * dev->vdev points at it, and a device while vdev->dev points at it.
+ * list. A vDEVICE's destroy that finds vdev->dev set takes dev->lock before
+ * freeing it, so under dev->lock a vDEVICE that dev->vdev points at is
+ * allocated; a device stays allocated while vdev->dev points at it (its
+ * unbind clears that before the device object goes).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -203,12 +204,17 @@ void sio_vdevice_device_gone(struct sio_device *dev)
 	dev->unbinding = true;
 	vdev = dev->vdev;
 	if (vdev) {
+		/*
+		 * While vdev->dev is set a destroy of the vDEVICE waits for
+		 * dev->lock before freeing it: take the reference first. It
+		 * fails only when that destroy is already under way, and then
+		 * @vdev must not be touched once dev->lock is released.
+		 */
+		ref = sio_object_get_ref(&vdev->obj);
 		dev->vdev = NULL;
 		pthread_mutex_lock(&vdev->viommu->lock);
 		vdev->dev = NULL;
 		pthread_mutex_unlock(&vdev->viommu->lock);
-		/* Fails only when a destroy of the vDEVICE is already under way. */
-		ref = sio_object_get_ref(&vdev->obj);
 	}
 	pthread_mutex_unlock(&dev->lock);
 	/*

@@ -118,13 +118,62 @@ void sio_mmap_region_remove(struct sio_mmap_region *region)
 	free(region);
 }
 
+/*
+ * Pages [start, end) are no longer mapped: take them off every live
+ * mapping; fully unmapped ones move to *dead. registry_lock held.
+ */
+static void forget_range_locked(uintptr_t start, uintptr_t end, struct live_map **dead)
+{
+	uint64_t ps = sio_page_size();
+	struct live_map **pp, *m;
+
+	for (pp = &maps; (m = *pp);) {
+		uintptr_t mend = m->addr + m->npages * ps, a;
+
+		if (mend <= start || m->addr >= end) {
+			pp = &m->next;
+			continue;
+		}
+		for (a = start > m->addr ? start : m->addr; a < end && a < mend; a += ps) {
+			uint64_t i = (a - m->addr) / ps;
+
+			if (m->live[i]) {
+				m->live[i] = 0;
+				m->nlive--;
+			}
+		}
+		if (m->nlive) {
+			pp = &m->next;
+			continue;
+		}
+		*pp = m->next;
+		m->next = *dead;
+		*dead = m;
+		__atomic_sub_fetch(&nmaps, 1, __ATOMIC_RELAXED);
+	}
+}
+
+/* Drop what fully unmapped mappings hold. registry_lock not held. */
+static void release_dead(struct live_map *dead)
+{
+	struct live_map *m;
+
+	while ((m = dead)) {
+		dead = m->next;
+		sio_object_users_put(m->owner);
+		sio_ctx_put(m->ctx);
+		free(m->live);
+		free(m);
+	}
+}
+
 void *sio_mmap_region_map(struct sio_ctx *ctx, void *addr, size_t length, int prot, int flags,
 			  off_t offset, int *err)
 {
 	uint64_t ps = sio_page_size();
 	int type = flags & MAP_TYPE;
+	struct live_map *m, *dead = NULL;
 	struct sio_mmap_region *r;
-	struct live_map *m;
 	void *map = NULL;
 
 	/* What the mmap system call refuses before any driver sees it. */
@@ -165,6 +214,9 @@ void *sio_mmap_region_map(struct sio_ctx *ctx, void *addr, size_t length, int pr
 		map = NULL;
 		goto out_unlock;
 	}
+	/* A fixed mapping replaced whatever was there, live mappings included. */
+	if (flags & MAP_FIXED)
+		forget_range_locked((uintptr_t)map, (uintptr_t)map + length, &dead);
 	sio_object_users_get(r->owner);
 	sio_ctx_get(ctx);
 	m->addr = (uintptr_t)map;
@@ -178,6 +230,7 @@ void *sio_mmap_region_map(struct sio_ctx *ctx, void *addr, size_t length, int pr
 	m = NULL;
 out_unlock:
 	pthread_mutex_unlock(&registry_lock);
+	release_dead(dead);
 	if (m) {
 		free(m->live);
 		free(m);
@@ -187,9 +240,9 @@ out_unlock:
 
 int sio_mmap_region_munmap(void *addr, size_t length)
 {
-	uintptr_t start = (uintptr_t)addr, end;
-	struct live_map **pp, *m, *dead = NULL;
+	uintptr_t start = (uintptr_t)addr;
 	uint64_t ps = sio_page_size();
+	struct live_map *dead = NULL;
 	int rc;
 
 	/*
@@ -200,41 +253,10 @@ int sio_mmap_region_munmap(void *addr, size_t length)
 		return sio_sys_munmap(addr, length);
 	pthread_mutex_lock(&registry_lock);
 	rc = sio_sys_munmap(addr, length);
-	if (rc || !length || start + length < start)
-		goto out_unlock;
-	end = (start + length + ps - 1) & ~(uintptr_t)(ps - 1);
-	for (pp = &maps; (m = *pp);) {
-		uintptr_t mend = m->addr + m->npages * ps, a;
-
-		if (mend <= start || m->addr >= end) {
-			pp = &m->next;
-			continue;
-		}
-		for (a = start > m->addr ? start : m->addr; a < end && a < mend; a += ps) {
-			uint64_t i = (a - m->addr) / ps;
-
-			if (m->live[i]) {
-				m->live[i] = 0;
-				m->nlive--;
-			}
-		}
-		if (m->nlive) {
-			pp = &m->next;
-			continue;
-		}
-		*pp = m->next;
-		m->next = dead;
-		dead = m;
-		__atomic_sub_fetch(&nmaps, 1, __ATOMIC_RELAXED);
-	}
-out_unlock:
+	if (!rc && length && start + length > start)
+		forget_range_locked(start, (start + length + ps - 1) & ~(uintptr_t)(ps - 1),
+				    &dead);
 	pthread_mutex_unlock(&registry_lock);
-	while ((m = dead)) {
-		dead = m->next;
-		sio_object_users_put(m->owner);
-		sio_ctx_put(m->ctx);
-		free(m->live);
-		free(m);
-	}
+	release_dead(dead);
 	return rc;
 }

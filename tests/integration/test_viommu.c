@@ -10,6 +10,7 @@
  * SOFTIOMMU_DEVICES for the "device behind another IOMMU" rules.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -283,6 +284,33 @@ TEST(viommu_mmap_outlives_close)
 	      MAP_FAILED && errno == ENXIO);
 	close(fd2);
 	CHECK_OK(munmap(p, 2 * ps));
+}
+
+/* MAP_FIXED over a live mapping replaces it: its reference goes at once. */
+TEST(viommu_mmap_fixed_replaces)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	struct iommu_viommu_selftest d1 = { .in_data = 0x31 }, d2 = { .in_data = 0x32 };
+	uint32_t v1 = 0, v2 = 0;
+	struct env e;
+	uint8_t *a, *b;
+
+	setup(&e);
+	REQUIRE_OK(viommu_alloc(e.fd, 0, IOMMU_VIOMMU_TYPE_SELFTEST, e.idev, e.parent, &d1,
+				sizeof(d1), &v1));
+	REQUIRE_OK(viommu_alloc(e.fd, 0, IOMMU_VIOMMU_TYPE_SELFTEST, e.idev, e.parent, &d2,
+				sizeof(d2), &v2));
+	a = mmap(NULL, 2 * ps, PROT_READ, MAP_SHARED, e.fd, d1.out_mmap_offset);
+	REQUIRE(a != MAP_FAILED);
+	CHECK_ERR(iommu_destroy(e.fd, v1), EBUSY);
+	b = mmap(a, 2 * ps, PROT_READ, MAP_SHARED | MAP_FIXED, e.fd, d2.out_mmap_offset);
+	REQUIRE(b == a);
+	CHECK_EQ(*(uint32_t *)b, 0x32);
+	CHECK_OK(iommu_destroy(e.fd, v1));
+	CHECK_ERR(iommu_destroy(e.fd, v2), EBUSY);
+	CHECK_OK(munmap(b, 2 * ps));
+	CHECK_OK(iommu_destroy(e.fd, v2));
+	close(e.fd);
 }
 
 TEST(vdevice_alloc_rules)
@@ -626,6 +654,61 @@ TEST(close_everything_alive)
 	CHECK_OK(md_check_refs(fd, h.buf, 4 * ps, 0));
 	close(fd);
 	munmap(h.buf, 4 * ps);
+}
+
+struct race_arg {
+	int fd;
+	uint32_t id;
+	pthread_barrier_t *barrier;
+	int rc, err;
+};
+
+static void *race_destroy(void *p)
+{
+	struct race_arg *a = p;
+
+	pthread_barrier_wait(a->barrier);
+	a->rc = iommu_destroy(a->fd, a->id);
+	a->err = a->rc ? errno : 0;
+	return NULL;
+}
+
+/*
+ * IOMMU_DESTROY of a vDEVICE racing the unbind of its device: exactly one
+ * of them destroys it, the ID ends up ENOENT, the vIOMMU loses the
+ * reference either way (ASan: no use after free, no leak).
+ */
+TEST(vdevice_destroy_races_unbind)
+{
+	uint32_t viommu = 0;
+	pthread_barrier_t barrier;
+	struct env e;
+
+	setup(&e);
+	REQUIRE_OK(viommu_alloc(e.fd, 0, IOMMU_VIOMMU_TYPE_SELFTEST, e.idev, e.parent, NULL, 0,
+				&viommu));
+	pthread_barrier_init(&barrier, NULL, 2);
+	for (int i = 0; i < 200; i++) {
+		struct race_arg a = { .fd = e.fd, .barrier = &barrier };
+		struct race_arg b = { .fd = e.fd, .barrier = &barrier };
+		uint32_t stdev = 0, idev = 0, vdev = 0;
+		pthread_t ta, tb;
+
+		REQUIRE_OK(mock_domain(e.fd, e.ioas, &stdev, NULL, &idev));
+		REQUIRE_OK(vdevice_alloc(e.fd, viommu, idev, (uint64_t)i, &vdev));
+		a.id = vdev;
+		b.id = stdev;
+		REQUIRE(!pthread_create(&ta, NULL, race_destroy, &a));
+		REQUIRE(!pthread_create(&tb, NULL, race_destroy, &b));
+		pthread_join(ta, NULL);
+		pthread_join(tb, NULL);
+		CHECK_EQ(b.rc, 0);
+		CHECK(a.rc == 0 || a.err == ENOENT);
+		CHECK_ERR(iommu_destroy(e.fd, vdev), ENOENT);
+	}
+	pthread_barrier_destroy(&barrier);
+	CHECK_OK(iommu_destroy(e.fd, viommu));
+	close(e.fd);
 }
 
 /* Devices behind another IOMMU (the VFIO VT-d function of SOFTIOMMU_DEVICES). */
