@@ -209,6 +209,11 @@ TEST(viommu_data_and_mmap)
 	      MAP_FAILED && errno == ENXIO);
 	CHECK(mmap(NULL, 2 * ps, PROT_READ, MAP_SHARED, e.fd, 0) == MAP_FAILED &&
 	      errno == ENXIO);
+	/* What the mmap system call itself refuses. */
+	CHECK(mmap(NULL, 0, PROT_READ, MAP_SHARED, e.fd, data.out_mmap_offset) == MAP_FAILED &&
+	      errno == EINVAL);
+	CHECK(mmap(NULL, 2 * ps, PROT_READ, MAP_SHARED, e.fd, data.out_mmap_offset + 1) ==
+	      MAP_FAILED && errno == EINVAL);
 	/* viommu2's region follows; the plain vIOMMU registered none after it. */
 	CHECK(mmap(NULL, 2 * ps, PROT_READ, MAP_SHARED, e.fd, 5 * ps) == MAP_FAILED &&
 	      errno == ENXIO);
@@ -711,11 +716,67 @@ TEST(vdevice_destroy_races_unbind)
 	close(e.fd);
 }
 
+struct hwq_race_arg {
+	struct hwq_env *h;
+	pthread_barrier_t *barrier;
+	uint32_t q1;
+	int rc, err;
+};
+
+static void *race_hw_queue_alloc(void *p)
+{
+	struct hwq_race_arg *a = p;
+	long ps = sysconf(_SC_PAGESIZE);
+
+	pthread_barrier_wait(a->barrier);
+	a->rc = hw_queue_alloc(a->h->e.fd, 0, a->h->viommu, IOMMU_HW_QUEUE_TYPE_SELFTEST, 1,
+			       a->h->iova + ps, ps, &a->q1);
+	a->err = a->rc ? errno : 0;
+	return NULL;
+}
+
+/*
+ * Allocating queue 1 while queue 0 is being destroyed: either queue 1
+ * exists and holds queue 0 (EBUSY), or queue 0 is gone and queue 1 is EIO.
+ */
+TEST(hw_queue_alloc_races_destroy)
+{
+	pthread_barrier_t barrier;
+	struct hwq_env h;
+
+	hwq_setup(&h);
+	pthread_barrier_init(&barrier, NULL, 2);
+	for (int i = 0; i < 100; i++) {
+		struct hwq_race_arg a = { .h = &h, .barrier = &barrier };
+		struct race_arg b = { .fd = h.e.fd, .barrier = &barrier };
+		pthread_t ta, tb;
+
+		REQUIRE_OK(hw_queue_alloc(h.e.fd, 0, h.viommu, IOMMU_HW_QUEUE_TYPE_SELFTEST, 0,
+					  h.iova, 100, &b.id));
+		REQUIRE(!pthread_create(&ta, NULL, race_hw_queue_alloc, &a));
+		REQUIRE(!pthread_create(&tb, NULL, race_destroy, &b));
+		pthread_join(ta, NULL);
+		pthread_join(tb, NULL);
+		if (a.rc) {
+			CHECK_EQ(a.err, EIO);
+			CHECK_EQ(b.rc, 0);
+		} else {
+			CHECK(b.rc && b.err == EBUSY);
+			CHECK_OK(iommu_destroy(h.e.fd, a.q1));
+			CHECK_OK(iommu_destroy(h.e.fd, b.id));
+		}
+	}
+	pthread_barrier_destroy(&barrier);
+	CHECK_OK(iommu_destroy(h.e.fd, h.viommu));
+	close(h.e.fd);
+	munmap(h.buf, 4 * sysconf(_SC_PAGESIZE));
+}
+
 /* Devices behind another IOMMU (the VFIO VT-d function of SOFTIOMMU_DEVICES). */
 TEST(other_iommu_device)
 {
 	struct iommu_hwpt_selftest hdata = { .iotlb = 2 };
-	uint32_t viommu = 0, vtd_dev = 0, nested = 0, vdev = 0, pt;
+	uint32_t viommu = 0, vtd_dev = 0, vtd_parent = 0, nested = 0, vdev = 0, pt;
 	struct env e;
 	int devfd;
 
@@ -734,6 +795,11 @@ TEST(other_iommu_device)
 	/* The device check comes before the flag rules. */
 	CHECK_ERR(nested_alloc(e.fd, vtd_dev, viommu, IOMMU_HWPT_ALLOC_NEST_PARENT,
 			       IOMMU_HWPT_DATA_NONE, NULL, 0, NULL), EINVAL);
+	/* A nesting parent of another IOMMU is no parent for the mock's vIOMMU. */
+	REQUIRE_OK(hwpt_alloc_simple(e.fd, vtd_dev, e.ioas, IOMMU_HWPT_ALLOC_NEST_PARENT,
+				     &vtd_parent));
+	CHECK_ERR(viommu_alloc(e.fd, 0, IOMMU_VIOMMU_TYPE_SELFTEST, e.idev, vtd_parent, NULL, 0,
+			       NULL), EINVAL);
 	REQUIRE_OK(vdevice_alloc(e.fd, viommu, e.idev, 1, &vdev));
 	REQUIRE_OK(nested_alloc(e.fd, e.idev, viommu, 0, IOMMU_HWPT_DATA_SELFTEST, &hdata,
 				sizeof(hdata), &nested));
@@ -742,6 +808,7 @@ TEST(other_iommu_device)
 	CHECK_ERR(vfio_attach(devfd, &pt), EINVAL);
 	/* Closing the cdev unbinds its device; it had no vDEVICE. */
 	close(devfd);
+	CHECK_OK(iommu_destroy(e.fd, vtd_parent));
 	CHECK_OK(iommu_destroy(e.fd, nested));
 	CHECK_OK(iommu_destroy(e.fd, vdev));
 	CHECK_OK(iommu_destroy(e.fd, viommu));
