@@ -19,6 +19,8 @@ struct hw_queue_priv {
 	uint64_t pin_length;
 	bool pinned;
 	bool slotted;
+	/* Its IOMMU_HW_QUEUE_ALLOC can no longer fail (under viommu->lock). */
+	bool published;
 	struct sio_hw_queue *depends_on;	/* queue index - 1 (users reference) */
 };
 
@@ -134,8 +136,13 @@ int sio_hw_queue_alloc(struct sio_ctx *ctx, struct sio_viommu *viommu, uint32_t 
 	if (!rc) {
 		struct sio_hw_queue *prev = index ? viommu->hw_queues[index - 1] : NULL;
 
-		/* A previous queue being destroyed (no users left) counts as missing. */
-		if (prev && !sio_object_users_get_unless_zero(&prev->obj)) {
+		struct hw_queue_priv *pp = prev ? container_of(prev, struct hw_queue_priv, q) : NULL;
+
+		/*
+		 * A previous queue whose allocation may still be undone, or one
+		 * being destroyed (no users left), counts as missing.
+		 */
+		if (pp && (!pp->published || !sio_object_users_get_unless_zero(&prev->obj))) {
 			rc = -EIO;
 		} else {
 			p->depends_on = prev;
@@ -152,4 +159,13 @@ int sio_hw_queue_alloc(struct sio_ctx *ctx, struct sio_viommu *viommu, uint32_t 
 err_abort:
 	sio_object_abort(obj);
 	return rc;
+}
+
+void sio_hw_queue_publish(struct sio_hw_queue *q)
+{
+	struct hw_queue_priv *p = container_of(q, struct hw_queue_priv, q);
+
+	pthread_mutex_lock(&q->viommu->lock);
+	p->published = true;
+	pthread_mutex_unlock(&q->viommu->lock);
 }

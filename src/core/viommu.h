@@ -145,4 +145,11 @@ int sio_hw_queue_alloc(struct sio_ctx *ctx, struct sio_viommu *viommu, uint32_t 
 		       int (*check)(struct sio_viommu *viommu, uint32_t index),
 		       struct sio_hw_queue **out);
 
+/*
+ * The queue's allocation can no longer fail (its ID has reached the user):
+ * from now on the queue at index + 1 may depend on it. Until then that one
+ * answers -EIO, as if this queue were missing.
+ */
+void sio_hw_queue_publish(struct sio_hw_queue *q);
+
 #endif /* SIO_CORE_VIOMMU_H */

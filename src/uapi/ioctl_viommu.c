@@ -123,6 +123,8 @@ int sio_ioctl_hw_queue_alloc(struct sio_ucmd *ucmd)
 	ucmd->new_obj = &q->obj;
 	cmd->out_hw_queue_id = q->obj.id;
 	rc = sio_ucmd_respond(ucmd, sizeof(*cmd));
+	if (!rc)
+		sio_hw_queue_publish(q);
 out_put:
 	sio_viommu_put(viommu);
 	return rc;

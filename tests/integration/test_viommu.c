@@ -625,6 +625,59 @@ TEST(hw_queue_not_contiguous)
 	munmap(h.buf, 4 * ps);
 }
 
+/*
+ * A struct the answer cannot be written to: EFAULT, and the new object is
+ * undone (its ID, pins, locks, slot, region and references).
+ */
+TEST(readonly_struct_undoes)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	struct iommu_viommu_selftest data = { .in_data = 5 };
+	uint32_t q0 = 0, viommu2 = 0;
+	struct hwq_env h;
+	void *page;
+
+	hwq_setup(&h);
+	page = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE(page != MAP_FAILED);
+	*(struct iommu_hw_queue_alloc *)page = (struct iommu_hw_queue_alloc){
+		.size = sizeof(struct iommu_hw_queue_alloc), .viommu_id = h.viommu,
+		.type = IOMMU_HW_QUEUE_TYPE_SELFTEST, .index = 0, .nesting_parent_iova = h.iova,
+		.length = ps,
+	};
+	REQUIRE_OK(mprotect(page, ps, PROT_READ));
+	CHECK_ERR(ioctl(h.e.fd, IOMMU_HW_QUEUE_ALLOC, page), EFAULT);
+	/* Nothing locked, the slot free, no reference on the vIOMMU. */
+	CHECK_OK(ioas_unmap(h.e.fd, h.e.ioas, h.iova, 4 * ps, NULL));
+	CHECK_OK(ioas_map(h.e.fd, h.e.ioas, h.buf, 4 * ps, &h.iova, MAP_FIXED_RW));
+	REQUIRE_OK(hw_queue_alloc(h.e.fd, 0, h.viommu, IOMMU_HW_QUEUE_TYPE_SELFTEST, 0, h.iova,
+				  ps, &q0));
+	/* Its IDs (queue and internal access) were released: the lowest free. */
+	CHECK_EQ(q0, h.viommu + 1);
+	CHECK_OK(iommu_destroy(h.e.fd, q0));
+
+	REQUIRE_OK(mprotect(page, ps, PROT_READ | PROT_WRITE));
+	*(struct iommu_viommu_alloc *)page = (struct iommu_viommu_alloc){
+		.size = sizeof(struct iommu_viommu_alloc), .type = IOMMU_VIOMMU_TYPE_SELFTEST,
+		.dev_id = h.e.idev, .hwpt_id = h.e.parent, .data_len = sizeof(data),
+		.data_uptr = (uintptr_t)&data,
+	};
+	REQUIRE_OK(mprotect(page, ps, PROT_READ));
+	CHECK_ERR(ioctl(h.e.fd, IOMMU_VIOMMU_ALLOC, page), EFAULT);
+	/* The region went with it: the next vIOMMU gets the same offset. */
+	data.out_mmap_offset = 0;
+	REQUIRE_OK(viommu_alloc(h.e.fd, 0, IOMMU_VIOMMU_TYPE_SELFTEST, h.e.idev, h.e.parent,
+				&data, sizeof(data), &viommu2));
+	CHECK_EQ(data.out_mmap_offset, ps);
+	CHECK_EQ(viommu2, h.viommu + 1);
+	CHECK_OK(iommu_destroy(h.e.fd, viommu2));
+	CHECK_OK(iommu_destroy(h.e.fd, h.viommu));
+	CHECK_OK(iommu_destroy(h.e.fd, h.e.parent));
+	munmap(page, ps);
+	munmap(h.buf, 4 * ps);
+	close(h.e.fd);
+}
+
 /* close() with every kind of object alive destroys them in a valid order. */
 TEST(close_everything_alive)
 {
