@@ -136,7 +136,10 @@ int sio_hw_queue_alloc(struct sio_ctx *ctx, struct sio_viommu *viommu, uint32_t 
 	if (!rc) {
 		struct sio_hw_queue *prev = index ? viommu->hw_queues[index - 1] : NULL;
 
-		struct hw_queue_priv *pp = prev ? container_of(prev, struct hw_queue_priv, q) : NULL;
+		struct hw_queue_priv *pp = NULL;
+
+		if (prev)
+			pp = container_of(prev, struct hw_queue_priv, q);
 
 		/*
 		 * A previous queue whose allocation may still be undone, or one

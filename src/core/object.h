@@ -117,8 +117,8 @@ int sio_object_remove_internal(struct sio_object *obj);
  * Destroy @obj on the kernel's initiative and leave its ID as a tombstone
  * (IOMMU_DESTROY gives ENOENT, the ID is not reused until the context
  * closes). The caller holds a short-term reference (sio_object_get_ref()),
- * which this consumes. Return: 0; -EBUSY (other users, or a destroy is
- * already under way) or -ENOENT (not yet finalized): nothing was done.
+ * which this consumes. Return: 0; -ENOENT (not finalized yet, or a destroy
+ * has already unpublished it) or -EBUSY (other users): nothing was done.
  */
 int sio_object_destroy_tombstone(struct sio_object *obj);
 

@@ -37,7 +37,8 @@ static int mock_viommu_init(struct sio_ucmd *ucmd, const struct iommu_viommu_all
 		return 0;
 	rc = sio_copy_driver_data(&data, sizeof(data),
 				  offsetofend(struct iommu_viommu_selftest, out_data),
-				  IOMMU_VIOMMU_TYPE_SELFTEST, cmd->type, cmd->data_uptr, cmd->data_len);
+				  IOMMU_VIOMMU_TYPE_SELFTEST, cmd->type, cmd->data_uptr,
+				  cmd->data_len);
 	if (rc)
 		return rc;
 	rc = sio_mmap_region_add(&viommu->obj, 2 * sio_page_size(), &region);
@@ -71,7 +72,8 @@ static int mock_viommu_alloc_nested(struct sio_ucmd *ucmd, const struct iommu_hw
 		return -EOPNOTSUPP;
 	if (cmd->flags & ~(IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID))
 		return -EOPNOTSUPP;
-	rc = sio_copy_driver_data(&data, sizeof(data), offsetofend(struct iommu_hwpt_selftest, iotlb),
+	rc = sio_copy_driver_data(&data, sizeof(data),
+				  offsetofend(struct iommu_hwpt_selftest, iotlb),
 				  IOMMU_HWPT_DATA_SELFTEST, cmd->data_type, cmd->data_uptr,
 				  cmd->data_len);
 	if (rc)
@@ -101,7 +103,8 @@ static int mock_viommu_cache_invalidate(struct sio_viommu *viommu,
 					  offsetofend(struct iommu_viommu_invalidate_selftest,
 						      cache_id),
 					  IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST, cmd->data_type,
-					  cmd->data_uptr + (uint64_t)i * cmd->entry_len, cmd->entry_len);
+					  cmd->data_uptr + (uint64_t)i * cmd->entry_len,
+					  cmd->entry_len);
 		if (rc)
 			return rc;
 		if (inv.flags & ~IOMMU_TEST_INVALIDATE_FLAG_ALL)

@@ -28,12 +28,20 @@ struct sio_viommu_drv {
 		    struct sio_device *dev, struct sio_viommu *viommu);
 	/* IOMMU_HWPT_ALLOC with pt_id = this vIOMMU, after the core's checks. NULL: EOPNOTSUPP. */
 	int (*alloc_nested)(struct sio_ucmd *ucmd, const struct iommu_hwpt_alloc *cmd,
-			    struct sio_device *dev, struct sio_viommu *viommu, struct sio_hwpt **out);
-	/* IOMMU_HWPT_INVALIDATE with hwpt_id = this vIOMMU; *done = entries handled. NULL: EOPNOTSUPP. */
-	int (*cache_invalidate)(struct sio_viommu *viommu, const struct iommu_hwpt_invalidate *cmd,
-				uint32_t *done);
-	/* Attaching @hwpt (a nested HWPT of this vIOMMU) to @dev's RID: 0 or the errno. */
-	int (*attach_check)(struct sio_viommu *viommu, struct sio_hwpt *hwpt, struct sio_device *dev);
+			    struct sio_device *dev, struct sio_viommu *viommu,
+			    struct sio_hwpt **out);
+	/*
+	 * IOMMU_HWPT_INVALIDATE with hwpt_id = this vIOMMU; *done = entries
+	 * handled. NULL: EOPNOTSUPP.
+	 */
+	int (*cache_invalidate)(struct sio_viommu *viommu,
+				const struct iommu_hwpt_invalidate *cmd, uint32_t *done);
+	/*
+	 * Attaching @hwpt (a nested HWPT of this vIOMMU) to @dev's RID: 0 or
+	 * the errno. Called under dev->lock.
+	 */
+	int (*attach_check)(struct sio_viommu *viommu, struct sio_hwpt *hwpt,
+			    struct sio_device *dev);
 	uint32_t hw_queue_type;			/* 0: no HW queues */
 	/* The driver's HW queue checks (under viommu->lock). */
 	int (*hw_queue_check)(struct sio_viommu *viommu, uint32_t index);

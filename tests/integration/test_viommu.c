@@ -474,8 +474,8 @@ TEST(viommu_invalidate)
 	num = 1;
 	CHECK_ERR(invalidate(e.fd, viommu, IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST, inv,
 			     sizeof(inv[0]), &num), EOPNOTSUPP);
-	inv[0] = (struct iommu_viommu_invalidate_selftest){ .vdev_id = 0x99,
-							     .cache_id = MOCK_DEV_CACHE_ID_MAX + 1 };
+	inv[0] = (struct iommu_viommu_invalidate_selftest){
+		.vdev_id = 0x99, .cache_id = MOCK_DEV_CACHE_ID_MAX + 1 };
 	num = 1;
 	CHECK_ERR(invalidate(e.fd, viommu, IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST, inv,
 			     sizeof(inv[0]), &num), EINVAL);
