@@ -27,6 +27,12 @@ struct sio_access;
 
 struct sio_access_ops {
 	bool needs_pin_pages;
+	/*
+	 * The pins lock their areas (an internal access of the core, as for
+	 * HW queues): IOAS_UNMAP or a cut of them gives EBUSY instead of
+	 * asking the access to let go; @unmap is then never needed.
+	 */
+	bool lock_areas;
 	/* Unpin everything of [iova, iova + length); called by unmap. */
 	void (*unmap)(void *data, uint64_t iova, uint64_t length);
 };

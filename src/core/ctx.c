@@ -133,6 +133,18 @@ void sio_object_users_get(struct sio_object *obj)
 	__atomic_fetch_add(&obj->users, 1, __ATOMIC_RELAXED);
 }
 
+bool sio_object_users_get_unless_zero(struct sio_object *obj)
+{
+	int old = __atomic_load_n(&obj->users, __ATOMIC_RELAXED);
+
+	do {
+		if (!old)
+			return false;
+	} while (!__atomic_compare_exchange_n(&obj->users, &old, old + 1, true, __ATOMIC_ACQUIRE,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
 void sio_object_users_put(struct sio_object *obj)
 {
 	__atomic_fetch_sub(&obj->users, 1, __ATOMIC_RELEASE);
@@ -195,6 +207,28 @@ int sio_object_remove_internal(struct sio_object *obj)
 
 	obj_lock(ctx);
 	rc = unpublish_locked(ctx, obj, false);
+	if (!rc)
+		wait_shortterm_locked(ctx, obj);
+	obj_unlock(ctx);
+	if (!rc)
+		obj->ops->destroy(obj);
+	return rc;
+}
+
+int sio_object_destroy_tombstone(struct sio_object *obj)
+{
+	struct sio_ctx *ctx = obj->ctx;
+	int rc = 0;
+
+	obj_lock(ctx);
+	/* Only a published object: a reserved slot belongs to its allocator. */
+	if (sio_idtable_get(&ctx->objects, obj->id) != obj)
+		rc = -ENOENT;
+	else
+		rc = unpublish_locked(ctx, obj, true);
+	/* The caller's reference; the table's went with a successful unpublish. */
+	if (--obj->shortterm == 0 && rc)
+		pthread_cond_broadcast(&ctx->shortterm_done);
 	if (!rc)
 		wait_shortterm_locked(ctx, obj);
 	obj_unlock(ctx);

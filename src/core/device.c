@@ -5,6 +5,7 @@
 #include "base/compiler.h"
 #include "base/log.h"
 #include "core/device.h"
+#include "core/viommu.h"
 
 static void device_destroy(struct sio_object *obj)
 {
@@ -89,6 +90,9 @@ static int rid_compatible(struct sio_device *dev, struct sio_hwpt *hwpt)
 	/* A PASID is attached: the RID's domain must be PASID-compatible. */
 	if (dev->npasids && !hwpt->pasid_compat)
 		return -EINVAL;
+	/* A nested HWPT of a vIOMMU: its driver's rules (viommu->lock nests inside). */
+	if (hwpt->viommu && hwpt->viommu->attach_check)
+		return hwpt->viommu->attach_check(hwpt->viommu, hwpt, dev);
 	return 0;
 }
 
@@ -135,6 +139,8 @@ static int rid_install(struct sio_device *dev, struct sio_hwpt *hwpt, struct sio
 			sio_iopt_remove_reserved(&old_resv->iopt, dev);
 		dev->resv_ioas = hwpt->ioas;
 	}
+	if (dev->rid_changed)
+		dev->rid_changed(dev, hwpt);
 	*old_out = old;
 	return 0;
 }
@@ -235,6 +241,8 @@ static void rid_detach_locked(struct sio_device *dev)
 	sio_iommu_dev_attach(dev->hw, SIO_NO_PASID, NULL);
 	dev->rid_hwpt = NULL;
 	remove_resv(dev);
+	if (dev->rid_changed)
+		dev->rid_changed(dev, NULL);
 	hwpt_release_attach(old);
 }
 
@@ -252,6 +260,8 @@ void sio_device_unbind(struct sio_device *dev)
 	pthread_mutex_lock(&dev->lock);
 	rid_detach_locked(dev);
 	pthread_mutex_unlock(&dev->lock);
+	/* A vDEVICE of the device is destroyed and its ID tombstoned. */
+	sio_vdevice_device_gone(dev);
 	/* The binder's reference goes; then the table's. */
 	sio_object_users_put(&dev->obj);
 	if (sio_object_remove_internal(&dev->obj))

@@ -19,6 +19,8 @@
 #include "core/object.h"
 #include "iommu/iommu.h"
 
+struct sio_vdevice;
+
 struct sio_pasid_attach {
 	uint32_t pasid;
 	struct sio_hwpt *hwpt;
@@ -37,6 +39,16 @@ struct sio_device {
 	struct sio_pasid_attach *pasids;
 	size_t npasids;
 	void *binder;			/* the binding driver's per-device state */
+	/*
+	 * The binder's view of RID changes: called under dev->lock after every
+	 * successful RID attach or replace (@hwpt the new HWPT) and detach
+	 * (NULL). May be NULL.
+	 */
+	void (*rid_changed)(struct sio_device *dev, struct sio_hwpt *hwpt);
+	/* The device's vDEVICE, if any (under dev->lock; core/viommu.h). */
+	struct sio_vdevice *vdev;
+	/* Unbind has begun: no new vDEVICE (under dev->lock). */
+	bool unbinding;
 };
 
 /*

@@ -5,6 +5,7 @@
 #include "base/compiler.h"
 #include "base/log.h"
 #include "core/hwpt.h"
+#include "core/viommu.h"
 
 static void ioas_unlink(struct sio_hwpt *hwpt)
 {
@@ -98,6 +99,8 @@ static void hwpt_nested_destroy(struct sio_object *obj)
 		sio_err("HWPT %u: nested domain still in use at destroy", obj->id);
 	if (hwpt->parent)
 		sio_object_users_put(&hwpt->parent->obj);
+	if (hwpt->viommu)
+		sio_object_users_put(&hwpt->viommu->obj);
 	free(hwpt);
 }
 
@@ -125,6 +128,12 @@ int sio_hwpt_mock_nested_alloc(struct sio_ctx *ctx, struct sio_hwpt *parent, boo
 		hwpt->mock_iotlb[i] = iotlb;
 	*out = hwpt;
 	return 0;
+}
+
+void sio_hwpt_nested_set_viommu(struct sio_hwpt *hwpt, struct sio_viommu *viommu)
+{
+	sio_object_users_get(&viommu->obj);
+	hwpt->viommu = viommu;
 }
 
 struct sio_hwpt *sio_hwpt_nested_get(struct sio_ctx *ctx, uint32_t id)

@@ -24,6 +24,8 @@
 
 #define SIO_MOCK_NESTED_IOTLB_NUM 4
 
+struct sio_viommu;
+
 struct sio_hwpt {
 	struct sio_object obj;
 	struct sio_domain *domain;	/* nested: the parent's (not owned) */
@@ -37,6 +39,8 @@ struct sio_hwpt {
 	enum sio_mock_pt mock_pt;
 	/* HWPT_NESTED: the parent (users reference). */
 	struct sio_hwpt *parent;
+	/* HWPT_NESTED allocated on a vIOMMU: that vIOMMU (users reference). */
+	struct sio_viommu *viommu;
 	bool owns_domain;		/* nested: @domain is its own (VT-d), not the parent's */
 	/*
 	 * Non-zero: what attaching this HWPT answers. Linux's VT-d driver
@@ -83,6 +87,12 @@ int sio_hwpt_mock_nested_alloc(struct sio_ctx *ctx, struct sio_hwpt *parent, boo
 int sio_hwpt_vtd_nested_alloc(struct sio_ctx *ctx, struct sio_hwpt *parent, bool pasid_compat,
 			      uint64_t pgtbl_addr, unsigned int levels, bool sre, bool wpe,
 			      int attach_error, struct sio_hwpt **out);
+
+/*
+ * Make the not yet visible nested @hwpt belong to @viommu: it takes a users
+ * reference on the vIOMMU, dropped when the HWPT is destroyed.
+ */
+void sio_hwpt_nested_set_viommu(struct sio_hwpt *hwpt, struct sio_viommu *viommu);
 
 /* Look up a nested HWPT with a short-term reference; NULL: -ENOENT. */
 struct sio_hwpt *sio_hwpt_nested_get(struct sio_ctx *ctx, uint32_t id);

@@ -85,6 +85,8 @@ static void area_unpin(struct sio_area *area, struct sio_access *access, uint64_
 			*pp = p->next;
 			sio_pages_unpin(area->pages, &p->pin);
 			area->num_accesses--;
+			if (access->ops->lock_areas)
+				area->num_locks--;
 			free(p);
 			return;
 		}
@@ -155,6 +157,8 @@ static int pin_piece(struct sio_area *area, uint64_t cur, uint64_t end, void *ar
 	p->next = area->access_pins;
 	area->access_pins = p;
 	area->num_accesses++;
+	if (w->access->ops->lock_areas)
+		area->num_locks++;
 	w->done[w->ndone++] = area;
 	for (i = first; i <= last && w->phys; i++)
 		w->phys[w->nphys++] = sio_pages_phys(area->pages, i);
@@ -180,6 +184,8 @@ int sio_iopt_access_pin(struct sio_iopt *iopt, struct sio_access *access, uint64
 			area->access_pins = p->next;
 			sio_pages_unpin(area->pages, &p->pin);
 			area->num_accesses--;
+			if (access->ops->lock_areas)
+				area->num_locks--;
 			free(p);
 		}
 	}

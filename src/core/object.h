@@ -97,6 +97,8 @@ void sio_object_put(struct sio_object *obj);
 /* Long-term references (see above). */
 void sio_object_users_get(struct sio_object *obj);
 void sio_object_users_put(struct sio_object *obj);
+/* A users reference unless a destroy has already taken the last one: false then. */
+bool sio_object_users_get_unless_zero(struct sio_object *obj);
 
 /*
  * IOMMU_DESTROY: unpublish and destroy object @id. Return: 0, -ENOENT
@@ -110,5 +112,14 @@ int sio_object_destroy_user(struct sio_ctx *ctx, uint32_t id);
  * besides the table's. Return: 0 or -EBUSY.
  */
 int sio_object_remove_internal(struct sio_object *obj);
+
+/*
+ * Destroy @obj on the kernel's initiative and leave its ID as a tombstone
+ * (IOMMU_DESTROY gives ENOENT, the ID is not reused until the context
+ * closes). The caller holds a short-term reference (sio_object_get_ref()),
+ * which this consumes. Return: 0; -ENOENT (not finalized yet, or a destroy
+ * has already unpublished it) or -EBUSY (other users): nothing was done.
+ */
+int sio_object_destroy_tombstone(struct sio_object *obj);
 
 #endif /* SIO_CORE_OBJECT_H */

@@ -32,9 +32,11 @@
 #include "core/hwpt.h"
 #include "core/object.h"
 
+struct sio_access;
 struct sio_device;
 struct sio_vdevice;
 struct sio_hw_queue;
+struct sio_viommu_drv;
 
 /* Most HW queue indexes any vIOMMU type offers (the selftest's is 2). */
 #define SIO_VIOMMU_HW_QUEUE_MAX 2
@@ -55,6 +57,14 @@ struct sio_viommu {
 	/* Vendor state owned by the uapi layer; drv_free (may be NULL) runs at destroy. */
 	void *drv;
 	void (*drv_free)(struct sio_viommu *viommu);
+	/* The vendor's operations (uapi/viommu_drv.h; opaque to the core). */
+	const struct sio_viommu_drv *drv_ops;
+	/*
+	 * Attaching @hwpt, a nested HWPT of this vIOMMU, to @dev's RID: 0 or
+	 * the errno. Called under dev->lock. NULL: no rule.
+	 */
+	int (*attach_check)(struct sio_viommu *viommu, struct sio_hwpt *hwpt,
+			    struct sio_device *dev);
 };
 
 struct sio_vdevice {
@@ -116,5 +126,30 @@ bool sio_viommu_vdev_id(struct sio_viommu *viommu, struct sio_device *dev, uint6
  * the device's vDEVICE, if any, and tombstones its ID.
  */
 void sio_vdevice_device_gone(struct sio_device *dev);
+
+/*
+ * IOMMU_HW_QUEUE_ALLOC's core (spec iommufd-abi §4.21 after the lookups):
+ * a HW_QUEUE object (ID first), then an internal ACCESS (visible, its own
+ * ID, IOMMU_DESTROY gives EBUSY) on the parent's IOAS that pins and locks
+ * [align_down(@iova, page), align_up(@iova + @length, page)) (for reading):
+ * a hole -ENOENT, pages not contiguous in "physical" memory -EFAULT (areas
+ * locked: IOAS_UNMAP of them gives EBUSY while the queue exists). Then,
+ * under viommu->lock, @check(@viommu, @index) (the driver's rules; NULL: no
+ * rule) and the slot is taken; a queue at index n > 0 holds a users
+ * reference on queue n - 1. Not yet visible. @index must be below
+ * SIO_VIOMMU_HW_QUEUE_MAX when @check passes (-EINVAL otherwise).
+ * Return: 0 or the errno.
+ */
+int sio_hw_queue_alloc(struct sio_ctx *ctx, struct sio_viommu *viommu, uint32_t type,
+		       uint32_t index, uint64_t iova, uint64_t length,
+		       int (*check)(struct sio_viommu *viommu, uint32_t index),
+		       struct sio_hw_queue **out);
+
+/*
+ * The queue's allocation can no longer fail (its ID has reached the user):
+ * from now on the queue at index + 1 may depend on it. Until then that one
+ * answers -EIO, as if this queue were missing.
+ */
+void sio_hw_queue_publish(struct sio_hw_queue *q);
 
 #endif /* SIO_CORE_VIOMMU_H */

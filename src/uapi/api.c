@@ -15,6 +15,7 @@
 #include "base/uaccess.h"
 #include "sio_config.h"
 #include "uapi/file.h"
+#include "uapi/mmap_region.h"
 #include "uapi/nodes.h"
 
 static int set_errno(int neg)
@@ -235,7 +236,8 @@ SIO_EXPORT void *sio_mmap(void *addr, size_t length, int prot, int flags, int fd
 
 SIO_EXPORT int sio_munmap(void *addr, size_t length)
 {
-	return sio_sys_munmap(addr, length);
+	/* Mappings of iommufd regions drop their references once fully unmapped. */
+	return sio_mmap_region_munmap(addr, length);
 }
 
 SIO_EXPORT int sio_close(int fd)

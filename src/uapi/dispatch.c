@@ -36,6 +36,9 @@ union ucmd_buffer {
 	struct iommu_hwpt_set_dirty_tracking set_dirty_tracking;
 	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap;
 	struct iommu_hwpt_invalidate invalidate;
+	struct iommu_viommu_alloc viommu_alloc;
+	struct iommu_vdevice_alloc vdevice_alloc;
+	struct iommu_hw_queue_alloc hw_queue_alloc;
 	struct iommu_test_cmd test;
 };
 
@@ -80,8 +83,14 @@ static const struct ioctl_op ioctl_ops[] = {
 	IOCTL_OP(IOMMU_HWPT_INVALIDATE, sio_ioctl_hwpt_invalidate, struct iommu_hwpt_invalidate,
 		 __reserved),
 	IOCTL_OP(IOMMU_IOAS_MAP_FILE, sio_ioctl_ioas_map_file, struct iommu_ioas_map_file, iova),
+	IOCTL_OP(IOMMU_VIOMMU_ALLOC, sio_ioctl_viommu_alloc, struct iommu_viommu_alloc,
+		 out_viommu_id),
+	IOCTL_OP(IOMMU_VDEVICE_ALLOC, sio_ioctl_vdevice_alloc, struct iommu_vdevice_alloc,
+		 virt_id),
 	IOCTL_OP(IOMMU_IOAS_CHANGE_PROCESS, sio_ioctl_ioas_change_process,
 		 struct iommu_ioas_change_process, __reserved),
+	IOCTL_OP(IOMMU_HW_QUEUE_ALLOC, sio_ioctl_hw_queue_alloc, struct iommu_hw_queue_alloc,
+		 length),
 	IOCTL_OP(IOMMU_TEST_CMD, sio_ioctl_test_cmd, struct iommu_test_cmd, last),
 };
 

@@ -17,8 +17,10 @@
 #include "core/device.h"
 #include "core/hwpt.h"
 #include "core/machine.h"
+#include "core/viommu.h"
 #include "uapi/driver_data.h"
 #include "uapi/ucmd.h"
+#include "uapi/viommu_drv.h"
 
 #define HWPT_PAGING_FLAGS							\
 	(IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING |	\
@@ -116,6 +118,23 @@ static int hwpt_alloc_nested(struct sio_ucmd *ucmd, struct iommu_hwpt_alloc *cmd
 	return mock_nested(ucmd, cmd, parent, out);
 }
 
+/*
+ * A nested HWPT on a vIOMMU: the device must be behind the vIOMMU's IOMMU
+ * (EINVAL), the core's flag and data rules, then the vIOMMU's driver.
+ */
+static int hwpt_alloc_on_viommu(struct sio_ucmd *ucmd, struct iommu_hwpt_alloc *cmd,
+				struct sio_device *dev, struct sio_viommu *viommu,
+				struct sio_hwpt **out)
+{
+	if (dev->iommu != viommu->iommu)
+		return -EINVAL;
+	if ((cmd->flags & ~(IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID)) || !cmd->data_len)
+		return -EOPNOTSUPP;
+	if (!viommu->drv_ops->alloc_nested)
+		return -EOPNOTSUPP;
+	return viommu->drv_ops->alloc_nested(ucmd, cmd, dev, viommu, out);
+}
+
 int sio_ioctl_hwpt_alloc(struct sio_ucmd *ucmd)
 {
 	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
@@ -145,6 +164,10 @@ int sio_ioctl_hwpt_alloc(struct sio_ucmd *ucmd)
 	case SIO_OBJ_HWPT_PAGING:
 		rc = hwpt_alloc_nested(ucmd, cmd, dev, container_of(pt_obj, struct sio_hwpt, obj),
 				       &hwpt);
+		break;
+	case SIO_OBJ_VIOMMU:
+		rc = hwpt_alloc_on_viommu(ucmd, cmd, dev,
+					  container_of(pt_obj, struct sio_viommu, obj), &hwpt);
 		break;
 	default:
 		rc = -EINVAL;
@@ -453,8 +476,14 @@ int sio_ioctl_hwpt_invalidate(struct sio_ucmd *ucmd)
 			rc = vtd_nested_invalidate(hwpt, cmd, &done);
 		else
 			rc = -EOPNOTSUPP;
+	} else if (obj->type == SIO_OBJ_VIOMMU) {
+		struct sio_viommu *viommu = container_of(obj, struct sio_viommu, obj);
+
+		if (viommu->drv_ops->cache_invalidate)
+			rc = viommu->drv_ops->cache_invalidate(viommu, cmd, &done);
+		else
+			rc = -EOPNOTSUPP;
 	} else {
-		/* No vIOMMU object exists yet; anything else is not a target. */
 		rc = -EINVAL;
 	}
 	sio_object_put(obj);

@@ -13,6 +13,7 @@
 #include <sys/sysmacros.h>
 
 #include "core/ctx.h"
+#include "uapi/mmap_region.h"
 #include "uapi/nodes.h"
 #include "uapi/ucmd.h"
 
@@ -21,22 +22,11 @@ static long iommu_ioctl(struct sio_file *file, unsigned int cmd, uint64_t arg)
 	return sio_iommufd_ioctl(file->priv, cmd, arg);
 }
 
-/*
- * Only regions registered by objects can be mapped (vIOMMU MMIO pages);
- * none exist yet, so after the VMA checks every offset is ENXIO.
- */
+/* Only regions registered by objects can be mapped (vIOMMU MMIO pages). */
 static void *iommu_mmap(struct sio_file *file, void *addr, size_t length, int prot, int flags,
 			off_t offset, int *err)
 {
-	int type = flags & MAP_TYPE;
-
-	if (type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
-		*err = -EINVAL;
-	else if (prot & PROT_EXEC)
-		*err = -EPERM;
-	else
-		*err = -ENXIO;
-	return NULL;
+	return sio_mmap_region_map(file->priv, addr, length, prot, flags, offset, err);
 }
 
 static void iommu_release(struct sio_file *file)

@@ -3,6 +3,8 @@
 #ifndef SIO_UAPI_SELFTEST_H
 #define SIO_UAPI_SELFTEST_H
 
+#include <stdbool.h>
+
 #include <softiommu/uapi/iommufd_test.h>
 
 #include "uapi/ucmd.h"
@@ -26,6 +28,11 @@ int sio_test_access_replace_ioas(struct sio_ucmd *ucmd, struct iommu_test_cmd *c
 /* DMABUF_GET returns the new fd (>= 0) as the ioctl's value. */
 int sio_test_dmabuf_get(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_dmabuf_revoke(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
+
+struct sio_device;
+
+/* Zero slot @id (every slot with @all) of the cache of mock device @dev. */
+void sio_test_mock_cache_clear(struct sio_device *dev, bool all, uint32_t id);
 
 struct sio_file;
 struct sio_dmabuf;

@@ -16,13 +16,22 @@
 #include "core/device.h"
 #include "core/machine.h"
 #include "core/physid.h"
+#include "core/viommu.h"
 #include "uapi/selftest.h"
 
 struct mock_stdev {
 	struct sio_object obj;
 	struct sio_device *dev;
 	struct sio_iommu_dev *hw;
-	uint32_t cache[MOCK_DEV_CACHE_NUM];
+	uint32_t cache[MOCK_DEV_CACHE_NUM];	/* accessed atomically */
+	/*
+	 * The vIOMMU whose nested HWPT the RID is attached to, and the
+	 * device's virtual ID on it when it was attached (what TRIGGER_VEVENT
+	 * reports); NULL otherwise. Under dev->lock; the attachment keeps
+	 * the vIOMMU alive while it is set.
+	 */
+	struct sio_viommu *viommu;
+	uint64_t virt_id;
 };
 
 /* RIDs of mock devices; each is its own group, as on the kernel's mock bus. */
@@ -42,6 +51,31 @@ static void stdev_destroy(struct sio_object *obj)
 static const struct sio_object_ops stdev_ops = {
 	.destroy = stdev_destroy,
 };
+
+/* Record which vIOMMU the RID now uses (testops §3.2). dev->lock held. */
+static void mock_rid_changed(struct sio_device *dev, struct sio_hwpt *hwpt)
+{
+	struct mock_stdev *sobj = dev->binder;
+	uint64_t virt_id = 0;
+
+	if (hwpt && hwpt->viommu && sio_viommu_vdev_id(hwpt->viommu, dev, &virt_id)) {
+		sobj->viommu = hwpt->viommu;
+		sobj->virt_id = virt_id;
+	} else {
+		sobj->viommu = NULL;
+		sobj->virt_id = 0;
+	}
+}
+
+void sio_test_mock_cache_clear(struct sio_device *dev, bool all, uint32_t id)
+{
+	struct mock_stdev *sobj = dev->binder;
+	uint32_t i;
+
+	for (i = 0; i < MOCK_DEV_CACHE_NUM; i++)
+		if (all || i == id)
+			__atomic_store_n(&sobj->cache[i], 0, __ATOMIC_RELAXED);
+}
 
 static struct mock_stdev *stdev_get(struct sio_ctx *ctx, uint32_t id)
 {
@@ -82,6 +116,7 @@ int sio_test_mock_domain(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd, uint
 	if (rc)
 		return rc;
 	sobj->dev->binder = sobj;
+	sobj->dev->rid_changed = mock_rid_changed;
 	rc = sio_device_attach(sobj->dev, &pt_id);
 	if (rc)
 		return rc;
@@ -254,7 +289,8 @@ int sio_test_dev_check_cache(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
 		return -ENOENT;
 	sobj = dev->binder;
 	if (dev->type != SIO_IOMMU_MOCK || !sobj || cmd->check_dev_cache.id >= MOCK_DEV_CACHE_NUM ||
-	    sobj->cache[cmd->check_dev_cache.id] != cmd->check_dev_cache.cache)
+	    __atomic_load_n(&sobj->cache[cmd->check_dev_cache.id], __ATOMIC_RELAXED) !=
+	    cmd->check_dev_cache.cache)
 		rc = -EINVAL;
 	sio_device_put(dev);
 	return rc;

@@ -52,12 +52,20 @@ static const struct cmd_desc cmds[] = {
 	DESC(IOMMU_HWPT_SET_DIRTY_TRACKING, struct iommu_hwpt_set_dirty_tracking, __reserved),
 	DESC(IOMMU_HWPT_GET_DIRTY_BITMAP, struct iommu_hwpt_get_dirty_bitmap, data),
 	DESC(IOMMU_HWPT_INVALIDATE, struct iommu_hwpt_invalidate, __reserved),
+	DESC(IOMMU_VIOMMU_ALLOC, struct iommu_viommu_alloc, out_viommu_id),
+	DESC(IOMMU_VDEVICE_ALLOC, struct iommu_vdevice_alloc, virt_id),
+	DESC(IOMMU_HW_QUEUE_ALLOC, struct iommu_hw_queue_alloc, length),
+	/* Last: test_short_struct_is_zero_extended uses it. */
 	DESC(IOMMU_TEST_CMD, struct iommu_test_cmd, last),
 };
 
 /* The frozen minimum sizes of the ABI, independent of the struct definitions. */
 static const uint32_t frozen_min[] = { 8, 12, 24, 40, 32, 40, 24, 24, 12, 40, 8, 24, 32, 16, 48,
-					32, 68 };
+					32, 24, 24, 40, 68 };
+
+/* The full sizes, likewise. */
+static const uint32_t frozen_size[] = { 8, 12, 24, 40, 32, 40, 24, 24, 12, 40, 8, 48, 40, 16, 48,
+					 32, 40, 24, 40, 72 };
 
 static int open_ctx(void)
 {
@@ -90,8 +98,39 @@ static int run(const struct cmd_desc *c, uint32_t size, uint8_t tail_byte, uint8
 
 static void test_frozen_minimums(void **state)
 {
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+	assert_int_equal(sizeof(frozen_min), sizeof(cmds) / sizeof(cmds[0]) * sizeof(uint32_t));
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		assert_int_equal(cmds[i].min, frozen_min[i]);
+		assert_int_equal(cmds[i].size, frozen_size[i]);
+	}
+}
+
+/*
+ * IOMMU_VIOMMU_ALLOC's 24-byte form (no data_len/data_uptr): the bytes
+ * beyond the size are not read, the handler sees zero data.
+ */
+static void test_viommu_alloc_short_form(void **state)
+{
+	uint8_t buf[40];
+	struct iommu_viommu_alloc *cmd = (struct iommu_viommu_alloc *)buf;
+	int fd = open_ctx();
+
+	memset(buf, 0xff, sizeof(buf));
+	cmd->size = 24;
+	cmd->flags = 0;
+	cmd->type = IOMMU_VIOMMU_TYPE_SELFTEST;
+	cmd->dev_id = 0;
+	cmd->hwpt_id = 0;
+	assert_int_equal(sio_ioctl(fd, IOMMU_VIOMMU_ALLOC, buf), -1);
+	assert_int_equal(errno, ENOENT);
+	/* The handler's first check runs on the 24 bytes: flags. */
+	cmd->flags = 1;
+	assert_int_equal(sio_ioctl(fd, IOMMU_VIOMMU_ALLOC, buf), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
+	cmd->size = 23;
+	assert_int_equal(sio_ioctl(fd, IOMMU_VIOMMU_ALLOC, buf), -1);
+	assert_int_equal(errno, EINVAL);
+	sio_close(fd);
 }
 
 static void test_min_minus_one_is_einval(void **state)
@@ -186,6 +225,11 @@ static void test_holes_and_wrong_bits_are_enotty(void **state)
 	struct iommu_destroy d = { .size = sizeof(d) };
 	int fd = open_ctx();
 
+	/* The vIOMMU commands are in the table: a short struct is EINVAL, not ENOTTY. */
+	assert_int_equal(sio_ioctl(fd, IOMMU_VIOMMU_ALLOC, &d), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(sio_ioctl(fd, IOMMU_HW_QUEUE_ALLOC, &d), -1);
+	assert_int_equal(errno, EINVAL);
 	for (unsigned int nr = 0x96; nr <= 0x9f; nr++) {
 		assert_int_equal(sio_ioctl(fd, _IO(IOMMUFD_TYPE, nr), &d), -1);
 		assert_int_equal(errno, ENOTTY);
@@ -250,6 +294,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frozen_minimums),
+		cmocka_unit_test(test_viommu_alloc_short_form),
 		cmocka_unit_test(test_min_minus_one_is_einval),
 		cmocka_unit_test(test_nonzero_tail_is_e2big),
 		cmocka_unit_test(test_zero_tail_is_same_as_sizeof),
