@@ -34,10 +34,7 @@ struct registry_entry {
 	struct registry_entry *next, *prev;
 };
 
-static pthread_mutex_t registry_lock_initial = PTHREAD_MUTEX_INITIALIZER;
-/* Replaced by a fresh lock in a forked child (see registry_child). */
-static pthread_mutex_t *registry_lock_ptr = &registry_lock_initial;
-#define registry_lock (*registry_lock_ptr)
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct registry_entry registry = { NULL, &registry, &registry };
 
 static void registry_prepare(void)
@@ -51,17 +48,13 @@ static void registry_parent(void)
 }
 
 /*
- * A forked child is single-threaded; the inherited mutex is held by the
- * forking thread's ID, so the child moves to a new one (as the fd table does).
+ * A forked child's only thread is the one that took the lock in
+ * registry_prepare() (a default mutex has no owner check): it releases it,
+ * which also tells thread sanitizers that the child does not hold it.
  */
 static void registry_child(void)
 {
-	pthread_mutex_t *fresh = malloc(sizeof(*fresh));
-
-	if (fresh && !pthread_mutex_init(fresh, NULL))
-		registry_lock_ptr = fresh;
-	else
-		pthread_mutex_init(registry_lock_ptr, NULL);
+	pthread_mutex_unlock(&registry_lock);
 }
 
 __attribute__((constructor)) static void registry_init(void)
