@@ -81,6 +81,14 @@ static uint64_t mock_make_leaf(const struct pt_geom *geo, unsigned int level, ui
 	return e;
 }
 
+/* OA is one contiguous field and a run stays below 2^oas: adding steps the address. */
+static unsigned int mock_fill_leaves(const struct pt_geom *geo, unsigned int level,
+				     uint64_t *ep, unsigned int n, uint64_t pa, int prot)
+{
+	return pt_fill_run(ep, n, mock_make_leaf(geo, level, pa, prot),
+			   PT_BIT(pt_shift(geo, level)));
+}
+
 static bool mock_dirty_get(const struct pt_geom *geo, uint64_t e)
 {
 	return e & MOCK_D;
@@ -136,6 +144,7 @@ const struct pt_fmt sio_pt_fmt_mock = {
 	.leaf_pa = mock_leaf_pa,
 	.make_table = mock_make_table,
 	.make_leaf = mock_make_leaf,
+	.fill_leaves = mock_fill_leaves,
 	.dirty_get = mock_dirty_get,
 	.dirty_clear = mock_dirty_clear,
 	.dirty_set = mock_dirty_set,

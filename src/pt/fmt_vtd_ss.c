@@ -81,6 +81,14 @@ static uint64_t vtd_make_leaf(const struct pt_geom *geo, unsigned int level, uin
 	return e;
 }
 
+/* OA is one contiguous field and a run stays below 2^oas: adding steps the address. */
+static unsigned int vtd_fill_leaves(const struct pt_geom *geo, unsigned int level,
+				    uint64_t *ep, unsigned int n, uint64_t pa, int prot)
+{
+	return pt_fill_run(ep, n, vtd_make_leaf(geo, level, pa, prot),
+			   PT_BIT(pt_shift(geo, level)));
+}
+
 static bool vtd_dirty_get(const struct pt_geom *geo, uint64_t e)
 {
 	return e & VTD_D;
@@ -152,6 +160,7 @@ const struct pt_fmt sio_pt_fmt_vtd_ss = {
 	.leaf_pa = vtd_leaf_pa,
 	.make_table = vtd_make_table,
 	.make_leaf = vtd_make_leaf,
+	.fill_leaves = vtd_fill_leaves,
 	.dirty_get = vtd_dirty_get,
 	.dirty_clear = vtd_dirty_clear,
 	.dirty_set = vtd_dirty_set,

@@ -98,6 +98,14 @@ static uint64_t x86_make_leaf(const struct pt_geom *geo, unsigned int level, uin
 	return e;
 }
 
+/* OA is one contiguous field and a run stays below 2^oas: adding steps the address. */
+static unsigned int x86_fill_leaves(const struct pt_geom *geo, unsigned int level,
+				    uint64_t *ep, unsigned int n, uint64_t pa, int prot)
+{
+	return pt_fill_run(ep, n, x86_make_leaf(geo, level, pa, prot),
+			   PT_BIT(pt_shift(geo, level)));
+}
+
 static bool x86_dirty_get(const struct pt_geom *geo, uint64_t e)
 {
 	return e & X86_D;
@@ -167,6 +175,7 @@ const struct pt_fmt sio_pt_fmt_x86_64 = {
 	.leaf_pa = x86_leaf_pa,
 	.make_table = x86_make_table,
 	.make_leaf = x86_make_leaf,
+	.fill_leaves = x86_fill_leaves,
 	.dirty_get = x86_dirty_get,
 	.dirty_clear = x86_dirty_clear,
 	.dirty_set = x86_dirty_set,

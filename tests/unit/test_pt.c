@@ -916,18 +916,18 @@ static void test_create_invalid(void **state)
 /* Fail the n-th table allocation / deferred-queue growth from now (0: never). */
 static int g_fail_table_alloc, g_fail_realloc;
 
-void *aligned_alloc(size_t align, size_t size);
+int posix_memalign(void **out, size_t align, size_t size);
 void *realloc(void *p, size_t size);
 
-void *aligned_alloc(size_t align, size_t size)
+int posix_memalign(void **out, size_t align, size_t size)
 {
-	static void *(*real)(size_t, size_t);
+	static int (*real)(void **, size_t, size_t);
 
 	if (!real)
-		real = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "aligned_alloc");
+		real = (int (*)(void **, size_t, size_t))dlsym(RTLD_NEXT, "posix_memalign");
 	if (g_fail_table_alloc && !--g_fail_table_alloc)
-		return NULL;
-	return real(align, size);
+		return ENOMEM;
+	return real(out, align, size);
 }
 
 void *realloc(void *p, size_t size)
