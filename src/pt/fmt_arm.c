@@ -265,6 +265,7 @@ static unsigned int arm_s1_fill_leaves(const struct pt_geom *geo, unsigned int l
 				       uint64_t *ep, unsigned int n, uint64_t pa, int prot);
 static unsigned int arm_s2_fill_leaves(const struct pt_geom *geo, unsigned int level,
 				       uint64_t *ep, unsigned int n, uint64_t pa, int prot);
+static void arm_decode(const struct pt_geom *geo, struct pt_decode *dec);
 
 const struct pt_fmt sio_pt_fmt_arm_s1 = {
 	.name = "arm-s1",
@@ -273,6 +274,7 @@ const struct pt_fmt sio_pt_fmt_arm_s1 = {
 	.table_pa = arm_table_pa,
 	.leaf_pa = arm_leaf_pa,
 	.make_table = arm_make_table,
+	.decode = arm_decode,
 	.make_leaf = arm_s1_make_leaf,
 	.fill_leaves = arm_s1_fill_leaves,
 	.dirty_get = arm_s1_dirty_get,
@@ -288,6 +290,7 @@ const struct pt_fmt sio_pt_fmt_arm_s2 = {
 	.table_pa = arm_table_pa,
 	.leaf_pa = arm_leaf_pa,
 	.make_table = arm_make_table,
+	.decode = arm_decode,
 	.make_leaf = arm_s2_make_leaf,
 	.fill_leaves = arm_s2_fill_leaves,
 	.dirty_get = arm_s2_dirty_get,
@@ -333,4 +336,21 @@ static unsigned int arm_s2_fill_leaves(const struct pt_geom *geo, unsigned int l
 				       uint64_t *ep, unsigned int n, uint64_t pa, int prot)
 {
 	return arm_fill_leaves(geo, level, ep, n, pa, prot, arm_s2_make_leaf);
+}
+
+/*
+ * arm_kind() and arm_table_pa() as data: bits 1:0 = 0b11 above level 0 is a
+ * table. With 64K granules a table address also has bits 51:48 in bits 15:12,
+ * which no mask expresses: table_pa() is called.
+ */
+static void arm_decode(const struct pt_geom *geo, struct pt_decode *dec)
+{
+	unsigned int l;
+
+	dec->present = ARM_VALID;
+	dec->table_oa = geo->g == 16 ? 0 : PT_GENMASK(47, geo->g);
+	for (l = 0; l < PT_MAX_LEVELS; l++) {
+		dec->table_mask[l] = l ? ARM_TYPE : 0;
+		dec->table_val[l] = l ? ARM_TYPE : 1;
+	}
 }

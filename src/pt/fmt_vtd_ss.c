@@ -67,6 +67,19 @@ static uint64_t vtd_make_table(const struct pt_geom *geo, unsigned int level, ui
 	return pa | VTD_R | VTD_W;
 }
 
+/* Level 0 holds leaves only; PS makes a leaf at levels 1 and 2 (see vtd_kind). */
+static void vtd_decode(const struct pt_geom *geo, struct pt_decode *dec)
+{
+	unsigned int l;
+
+	dec->present = VTD_R | VTD_W;
+	dec->table_oa = VTD_OA;
+	for (l = 0; l < PT_MAX_LEVELS; l++) {
+		dec->table_mask[l] = l == 1 || l == 2 ? VTD_PS : 0;
+		dec->table_val[l] = !l;
+	}
+}
+
 static uint64_t vtd_make_leaf(const struct pt_geom *geo, unsigned int level, uint64_t pa,
 			      int prot)
 {
@@ -159,6 +172,7 @@ const struct pt_fmt sio_pt_fmt_vtd_ss = {
 	.table_pa = vtd_table_pa,
 	.leaf_pa = vtd_leaf_pa,
 	.make_table = vtd_make_table,
+	.decode = vtd_decode,
 	.make_leaf = vtd_make_leaf,
 	.fill_leaves = vtd_fill_leaves,
 	.dirty_get = vtd_dirty_get,

@@ -40,6 +40,7 @@
 struct sio_pt {
 	struct sio_pt_cfg cfg;		/* normalised: levels, ias, oas, pgsize_bitmap set */
 	struct pt_geom geo;		/* geo.cfg == &cfg */
+	struct pt_decode dec;		/* the format's decode() of geo */
 	uint64_t *root;
 	uint64_t min_pgsize;		/* smallest size of cfg.pgsize_bitmap */
 	uint64_t leaf_sizes;		/* leaves map() writes */
@@ -63,6 +64,17 @@ struct pt_table_meta {
 #else
 #define PT_CHECK_EMPTY 0
 #endif
+
+/* kind() and table_pa() of entries this layer wrote, without calls. */
+static inline enum pt_kind pt_kind_of(const struct sio_pt *pt, unsigned int level, uint64_t e)
+{
+	return pt_decode_kind(&pt->dec, level, e);
+}
+
+static inline uint64_t *pt_child(const struct sio_pt *pt, uint64_t e)
+{
+	return (uint64_t *)(uintptr_t)pt_decode_table(&pt->dec, &pt->geo, e);
+}
 
 static inline uint64_t pt_load(const uint64_t *ep)
 {
@@ -205,8 +217,8 @@ static void pt_free_tree(struct sio_pt *pt, uint64_t *table, unsigned int level)
 		for (i = 0; i < n; i++) {
 			uint64_t e = pt_load(&table[i]);
 
-			if (geo->fmt->kind(geo, level, e) == PT_TABLE)
-				pt_free_tree(pt, pt_ptr(geo->fmt->table_pa(geo, e)), level - 1);
+			if (pt_kind_of(pt, level, e) == PT_TABLE)
+				pt_free_tree(pt, pt_child(pt, e), level - 1);
 		}
 	}
 	free(table);
@@ -290,6 +302,7 @@ unsigned int sio_pt_table_present(const struct sio_pt *pt, uint64_t table)
 	return pt_meta(&pt->geo, pt_ptr(table))->present;
 }
 
+/* Decodes with the format's kind()/table_pa(), not pt->dec: checks that too. */
 static unsigned int pt_check_tree(const struct sio_pt *pt, const uint64_t *table,
 				  unsigned int level)
 {
@@ -353,6 +366,7 @@ int sio_pt_create(const struct sio_pt_cfg *cfg, struct sio_pt **out)
 	pt->cfg.pgsize_bitmap = bitmap;
 	pt->min_pgsize = PT_BIT(sio_ffs64(bitmap));
 	pt->leaf_sizes = bitmap & pt->geo.leaf_sizes;
+	fmt->decode(&pt->geo, &pt->dec);
 	/* Sizes the format has no leaf for are stored as granule-sized leaves. */
 	if (bitmap & fmt->extra_pgsizes)
 		pt->leaf_sizes |= PT_BIT(pt->geo.g);
@@ -414,7 +428,7 @@ static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, unsigned int
 		uint64_t ent_first = a & ~mask, ent_last = a | mask;
 		uint64_t chunk_last = sio_min(last, ent_last);
 		uint64_t e = pt_load(ep);
-		enum pt_kind k = e ? geo->fmt->kind(geo, level, e) : PT_EMPTY;
+		enum pt_kind k = pt_kind_of(c->pt, level, e);
 
 		if (k == PT_LEAF && !c->prune) {
 			if (ent_first < a) {
@@ -425,7 +439,7 @@ static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, unsigned int
 			pt_present_dec(geo, table);
 			c->unmapped += mask + 1;
 		} else if (k == PT_TABLE) {
-			uint64_t *child = pt_ptr(geo->fmt->table_pa(geo, e));
+			uint64_t *child = pt_child(c->pt, e);
 
 			pt_unmap_level(c, child, level - 1, a, chunk_last);
 			if (pt_table_empty(geo, child))
@@ -514,7 +528,7 @@ static int pt_map_level(struct pt_map_ctx *c, uint64_t *table, unsigned int leve
 			a = chunk_last + 1;
 			continue;
 		}
-		k = fmt->kind(geo, level, e);
+		k = pt_kind_of(pt, level, e);
 		if (k == PT_LEAF) {
 			c->fail = a;
 			return -EADDRINUSE;
@@ -540,7 +554,7 @@ static int pt_map_level(struct pt_map_ctx *c, uint64_t *table, unsigned int leve
 							     (uint64_t)(uintptr_t)child));
 				pt_present_add(geo, table, !e);
 			} else {
-				child = pt_ptr(fmt->table_pa(geo, e));
+				child = pt_child(pt, e);
 			}
 			rc = pt_map_level(c, child, level - 1, a, chunk_last);
 			if (rc)
@@ -598,7 +612,7 @@ static uint64_t *pt_find_leaf(const struct sio_pt *pt, uint64_t iova, unsigned i
 		uint64_t *ep = &table[pt_index(geo, iova, level)];
 		uint64_t e = pt_load(ep);
 
-		switch (geo->fmt->kind(geo, level, e)) {
+		switch (pt_kind_of(pt, level, e)) {
 		case PT_EMPTY:
 			return NULL;
 		case PT_LEAF:
@@ -607,7 +621,7 @@ static uint64_t *pt_find_leaf(const struct sio_pt *pt, uint64_t iova, unsigned i
 		case PT_TABLE:
 			break;
 		}
-		table = pt_ptr(geo->fmt->table_pa(geo, e));
+		table = pt_child(pt, e);
 		level--;
 	}
 }
@@ -624,7 +638,7 @@ int sio_pt_iova_to_phys(const struct sio_pt *pt, uint64_t iova, uint64_t *pa,
 		return -ENOENT;
 	e = pt_load(ep);
 	/* Cleared since pt_find_leaf() (a concurrent unmap): not mapped. */
-	if (geo->fmt->kind(geo, level, e) != PT_LEAF)
+	if (pt_kind_of(pt, level, e) != PT_LEAF)
 		return -ENOENT;
 	*pa = geo->fmt->leaf_pa(geo, level, e) | (iova & pt_span_mask(geo, level));
 	if (size_lg2)
@@ -652,6 +666,7 @@ static void pt_update_dirty(const struct pt_geom *geo, uint64_t *ep, uint64_t e,
 }
 
 struct pt_dirty_ctx {
+	const struct sio_pt *pt;
 	const struct pt_geom *geo;
 	bool no_clear;
 	void (*fn)(void *arg, uint64_t iova, uint64_t size);
@@ -670,7 +685,7 @@ static void pt_dirty_level(struct pt_dirty_ctx *c, uint64_t *table, unsigned int
 		uint64_t chunk_last = sio_min(last, a | mask);
 		uint64_t e = pt_load(ep);
 
-		switch (geo->fmt->kind(geo, level, e)) {
+		switch (pt_kind_of(c->pt, level, e)) {
 		case PT_EMPTY:
 			break;
 		case PT_LEAF:
@@ -681,8 +696,7 @@ static void pt_dirty_level(struct pt_dirty_ctx *c, uint64_t *table, unsigned int
 			}
 			break;
 		case PT_TABLE:
-			pt_dirty_level(c, pt_ptr(geo->fmt->table_pa(geo, e)), level - 1, a,
-				       chunk_last);
+			pt_dirty_level(c, pt_child(c->pt, e), level - 1, a, chunk_last);
 			break;
 		}
 		if (chunk_last == last)
@@ -695,7 +709,9 @@ int sio_pt_read_and_clear_dirty(struct sio_pt *pt, uint64_t iova, uint64_t size,
 				void (*fn)(void *arg, uint64_t iova, uint64_t size), void *arg)
 {
 	const struct pt_geom *geo = &pt->geo;
-	struct pt_dirty_ctx c = { .geo = geo, .no_clear = no_clear, .fn = fn, .arg = arg };
+	struct pt_dirty_ctx c = {
+		.pt = pt, .geo = geo, .no_clear = no_clear, .fn = fn, .arg = arg,
+	};
 	uint64_t last;
 	unsigned int s;
 

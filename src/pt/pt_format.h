@@ -34,6 +34,21 @@ enum pt_kind {
 
 struct pt_fmt;
 
+/*
+ * kind() and table_pa() as data, for map/unmap/lookup's descent through the
+ * tables this layer wrote (no call per level). Filled once by the format's
+ * decode(); must agree with kind() and table_pa() on every entry.
+ *  - e & present == 0: PT_EMPTY;
+ *  - else at level l: PT_TABLE iff (e & table_mask[l]) == table_val[l]
+ *    (mask 0, value 1: never a table; mask 0, value 0: always), else PT_LEAF;
+ *  - a table's address is e & table_oa, or table_pa(e) when table_oa is 0.
+ */
+struct pt_decode {
+	uint64_t present;
+	uint64_t table_mask[PT_MAX_LEVELS], table_val[PT_MAX_LEVELS];
+	uint64_t table_oa;
+};
+
 struct pt_geom {
 	const struct pt_fmt *fmt;
 	const struct sio_pt_cfg *cfg;	/* the flags (sre, hw_af, ...) */
@@ -70,6 +85,8 @@ struct pt_fmt {
 	uint64_t (*table_pa)(const struct pt_geom *geo, uint64_t e);
 	uint64_t (*leaf_pa)(const struct pt_geom *geo, unsigned int level, uint64_t e);
 	uint64_t (*make_table)(const struct pt_geom *geo, unsigned int level, uint64_t pa);
+	/* Fill @dec for @geo (see struct pt_decode). */
+	void (*decode)(const struct pt_geom *geo, struct pt_decode *dec);
 	uint64_t (*make_leaf)(const struct pt_geom *geo, unsigned int level, uint64_t pa,
 			      int prot);
 	/*
@@ -115,6 +132,20 @@ static inline unsigned int pt_shift(const struct pt_geom *geo, unsigned int leve
 static inline unsigned int pt_reach(unsigned int g, unsigned int bits, unsigned int levels)
 {
 	return g + levels * bits;
+}
+
+static inline enum pt_kind pt_decode_kind(const struct pt_decode *dec, unsigned int level,
+					  uint64_t e)
+{
+	if (!(e & dec->present))
+		return PT_EMPTY;
+	return (e & dec->table_mask[level]) == dec->table_val[level] ? PT_TABLE : PT_LEAF;
+}
+
+static inline uint64_t pt_decode_table(const struct pt_decode *dec, const struct pt_geom *geo,
+				       uint64_t e)
+{
+	return dec->table_oa ? e & dec->table_oa : geo->fmt->table_pa(geo, e);
 }
 
 /*

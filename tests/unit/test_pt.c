@@ -6,8 +6,8 @@
  * argument errors, walk basics and load counting, table-read faults, A/D
  * CAS retry and failure, deferred table freeing, dirty tracking, per-table
  * present counts (map, unmap, huge leaves, rollback), runs of leaves across
- * table boundaries and the formats' fill_leaves(), the direct memory accessor
- * on bad addresses, and a concurrent walk / map-unmap test.
+ * table boundaries, the formats' fill_leaves() and decode(), the direct
+ * memory accessor on bad addresses, and a concurrent walk / map-unmap test.
  *
  * Each (test, configuration) pair is a separate cmocka test named
  * "test/configuration".
@@ -1235,6 +1235,67 @@ static void test_fill_leaves(void **state)
 	assert_true(checked >= 2 * ARRAY_SIZE(prots));
 }
 
+/* Decode of @e at @level by the format's data equals its kind()/table_pa(). */
+static void check_decode(const struct pt_geom *geo, const struct pt_decode *dec,
+			 unsigned int level, uint64_t e)
+{
+	enum pt_kind k = geo->fmt->kind(geo, level, e);
+
+	assert_int_equal(pt_decode_kind(dec, level, e), k);
+	if (k == PT_TABLE)
+		assert_int_equal(pt_decode_table(dec, geo, e), geo->fmt->table_pa(geo, e));
+}
+
+/*
+ * The format's decode() against its kind() and table_pa() at every level:
+ * on the entries map writes (tables, leaves of every prot and dirty
+ * configuration), zero, and pseudo-random entries with and without the
+ * present bits.
+ */
+static void test_decode(void **state)
+{
+	const struct pt_case *tc = tcase(state);
+	struct sio_pt *pt = pt_new(&tc->cfg);
+	struct sio_pt_cfg cfgs[2] = { *sio_pt_config(pt), dirty_cfg(sio_pt_config(pt)) };
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	unsigned int d, l, i;
+
+	sio_pt_destroy(pt);
+	for (d = 0; d < 2; d++) {
+		struct pt_geom geo = { .fmt = fmt_of(cfgs[d].format), .cfg = &cfgs[d] };
+		struct pt_decode dec;
+		uint64_t tpa;
+
+		pt = pt_new(&cfgs[d]);
+		sio_pt_destroy(pt);
+		assert_int_equal(geo.fmt->init(geo.cfg, &geo), 0);
+		memset(&dec, 0, sizeof(dec));
+		geo.fmt->decode(&geo, &dec);
+		tpa = (0x12345ULL << geo.table_lg2) & ((1ULL << geo.oas) - 1);
+		for (l = 0; l < geo.levels; l++) {
+			uint64_t step = 1ULL << pt_shift(&geo, l);
+
+			check_decode(&geo, &dec, l, 0);
+			if (l)
+				check_decode(&geo, &dec, l, geo.fmt->make_table(&geo, l, tpa));
+			if (geo.leaf_sizes & step) {
+				check_decode(&geo, &dec, l, geo.fmt->make_leaf(&geo, l, 8 * step,
+									       PROT_RW));
+				check_decode(&geo, &dec, l, geo.fmt->make_leaf(&geo, l, 8 * step,
+									       SIO_PT_PROT_READ));
+			}
+			for (i = 0; i < 4096; i++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				check_decode(&geo, &dec, l, x);
+				check_decode(&geo, &dec, l, x | dec.present);
+				check_decode(&geo, &dec, l, x & ~dec.present);
+			}
+		}
+	}
+}
+
 /* ARM 64K through map(): a run whose output crosses 2^48 (OA[51:48] in bits 15:12). */
 static void test_run_across_2p48(void **state)
 {
@@ -1463,6 +1524,7 @@ static const struct {
 	{ "present_counts", test_present_counts },
 	{ "run_boundaries", test_run_boundaries },
 	{ "fill_leaves", test_fill_leaves },
+	{ "decode", test_decode },
 };
 
 int main(void)
