@@ -234,7 +234,7 @@ static unsigned int pt_count_nonzero(const struct pt_geom *geo, const uint64_t *
 	return cnt;
 }
 
-/* Count changes: @add entries of @table turned non-zero, or one turned zero. */
+/* @add entries of @table turned non-zero (writer only). */
 static inline void pt_present_add(const struct pt_geom *geo, uint64_t *table, unsigned int add)
 {
 	struct pt_table_meta *m = pt_meta(geo, table);
@@ -243,6 +243,7 @@ static inline void pt_present_add(const struct pt_geom *geo, uint64_t *table, un
 	m->present += add;
 }
 
+/* One entry of @table turned zero (writer only). */
 static inline void pt_present_dec(const struct pt_geom *geo, uint64_t *table)
 {
 	struct pt_table_meta *m = pt_meta(geo, table);
