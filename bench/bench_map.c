@@ -14,8 +14,9 @@
  *   the table and the next map does not allocate it again: the figures are
  *   those of the entries, as in a populated address space. The resident page
  *   is the last of its leaf table; an information row repeats B4 with the
- *   resident page right before the measured one (unmap checks whether the
- *   table became empty, which costs up to a scan of the table).
+ *   resident page right before the measured one (unmap once scanned the
+ *   table for emptiness, so the layout mattered; with per-table present
+ *   counts both rows should match).
  *
  * ioctl level: IOMMU_IOAS_MAP (FIXED) + IOMMU_IOAS_UNMAP of 4 KiB on an IOAS
  * with a paging domain attached (selftest MOCK_DOMAIN), the page pinned on

@@ -261,6 +261,12 @@ static enum sio_pt_fault arm_s2_walk_step(const struct pt_geom *geo, unsigned in
 	return arm_walk_step(geo, level, e, st, upd, kind, true);
 }
 
+static unsigned int arm_s1_fill_leaves(const struct pt_geom *geo, unsigned int level,
+				       uint64_t *ep, unsigned int n, uint64_t pa, int prot);
+static unsigned int arm_s2_fill_leaves(const struct pt_geom *geo, unsigned int level,
+				       uint64_t *ep, unsigned int n, uint64_t pa, int prot);
+static void arm_decode(const struct pt_geom *geo, struct pt_decode *dec);
+
 const struct pt_fmt sio_pt_fmt_arm_s1 = {
 	.name = "arm-s1",
 	.init = arm_init,
@@ -268,7 +274,9 @@ const struct pt_fmt sio_pt_fmt_arm_s1 = {
 	.table_pa = arm_table_pa,
 	.leaf_pa = arm_leaf_pa,
 	.make_table = arm_make_table,
+	.decode = arm_decode,
 	.make_leaf = arm_s1_make_leaf,
+	.fill_leaves = arm_s1_fill_leaves,
 	.dirty_get = arm_s1_dirty_get,
 	.dirty_clear = arm_s1_dirty_clear,
 	.dirty_set = arm_s1_dirty_set,
@@ -282,9 +290,67 @@ const struct pt_fmt sio_pt_fmt_arm_s2 = {
 	.table_pa = arm_table_pa,
 	.leaf_pa = arm_leaf_pa,
 	.make_table = arm_make_table,
+	.decode = arm_decode,
 	.make_leaf = arm_s2_make_leaf,
+	.fill_leaves = arm_s2_fill_leaves,
 	.dirty_get = arm_s2_dirty_get,
 	.dirty_clear = arm_s2_dirty_clear,
 	.dirty_set = arm_s2_dirty_set,
 	.walk_step = arm_s2_walk_step,
 };
+
+/*
+ * map()'s run of leaves. With 64K granules OA[51:48] sits in bits 15:12, apart
+ * from OA[47:shift]: adding the leaf size to an entry steps its address only
+ * up to the next 2^48 boundary of the output, where the next entry is encoded
+ * afresh. (With 4K/16K granules the output stays below 2^48.)
+ */
+static unsigned int arm_fill_leaves(const struct pt_geom *geo, unsigned int level, uint64_t *ep,
+				    unsigned int n, uint64_t pa, int prot,
+				    uint64_t (*make_leaf)(const struct pt_geom *, unsigned int,
+							  uint64_t, int))
+{
+	unsigned int shift = pt_shift(geo, level), done = 0;
+
+	while (done < n) {
+		uint64_t room = (PT_BIT(48) - (pa & (PT_BIT(48) - 1))) >> shift;
+		unsigned int m = (unsigned int)(room < n - done ? room : n - done);
+		unsigned int got = pt_fill_run(ep + done, m, make_leaf(geo, level, pa, prot),
+					       PT_BIT(shift));
+
+		done += got;
+		if (got < m)
+			break;
+		pa += (uint64_t)m << shift;
+	}
+	return done;
+}
+
+static unsigned int arm_s1_fill_leaves(const struct pt_geom *geo, unsigned int level,
+				       uint64_t *ep, unsigned int n, uint64_t pa, int prot)
+{
+	return arm_fill_leaves(geo, level, ep, n, pa, prot, arm_s1_make_leaf);
+}
+
+static unsigned int arm_s2_fill_leaves(const struct pt_geom *geo, unsigned int level,
+				       uint64_t *ep, unsigned int n, uint64_t pa, int prot)
+{
+	return arm_fill_leaves(geo, level, ep, n, pa, prot, arm_s2_make_leaf);
+}
+
+/*
+ * arm_kind() and arm_table_pa() as data: bits 1:0 = 0b11 above level 0 is a
+ * table. With 64K granules a table address also has bits 51:48 in bits 15:12,
+ * which no mask expresses: table_pa() is called.
+ */
+static void arm_decode(const struct pt_geom *geo, struct pt_decode *dec)
+{
+	unsigned int l;
+
+	dec->present = ARM_VALID;
+	dec->table_oa = geo->g == 16 ? 0 : PT_GENMASK(47, geo->g);
+	for (l = 0; l < PT_MAX_LEVELS; l++) {
+		dec->table_mask[l] = l ? ARM_TYPE : 0;
+		dec->table_val[l] = l ? ARM_TYPE : 1;
+	}
+}

@@ -67,6 +67,19 @@ static uint64_t mock_make_table(const struct pt_geom *geo, unsigned int level, u
 	return pa | MOCK_V | MOCK_R | MOCK_W;
 }
 
+/* Level 0 holds leaves only; LEAF makes a leaf at level 1 (see mock_kind). */
+static void mock_decode(const struct pt_geom *geo, struct pt_decode *dec)
+{
+	unsigned int l;
+
+	dec->present = MOCK_V;
+	dec->table_oa = MOCK_OA;
+	for (l = 0; l < PT_MAX_LEVELS; l++) {
+		dec->table_mask[l] = l == 1 ? MOCK_LEAF : 0;
+		dec->table_val[l] = !l;
+	}
+}
+
 static uint64_t mock_make_leaf(const struct pt_geom *geo, unsigned int level, uint64_t pa,
 			       int prot)
 {
@@ -79,6 +92,14 @@ static uint64_t mock_make_leaf(const struct pt_geom *geo, unsigned int level, ui
 	if (level)
 		e |= MOCK_LEAF;
 	return e;
+}
+
+/* OA is one contiguous field and a run stays below 2^oas: adding steps the address. */
+static unsigned int mock_fill_leaves(const struct pt_geom *geo, unsigned int level,
+				     uint64_t *ep, unsigned int n, uint64_t pa, int prot)
+{
+	return pt_fill_run(ep, n, mock_make_leaf(geo, level, pa, prot),
+			   PT_BIT(pt_shift(geo, level)));
 }
 
 static bool mock_dirty_get(const struct pt_geom *geo, uint64_t e)
@@ -135,7 +156,9 @@ const struct pt_fmt sio_pt_fmt_mock = {
 	.table_pa = mock_table_pa,
 	.leaf_pa = mock_leaf_pa,
 	.make_table = mock_make_table,
+	.decode = mock_decode,
 	.make_leaf = mock_make_leaf,
+	.fill_leaves = mock_fill_leaves,
 	.dirty_get = mock_dirty_get,
 	.dirty_clear = mock_dirty_clear,
 	.dirty_set = mock_dirty_set,

@@ -67,6 +67,19 @@ static uint64_t vtd_make_table(const struct pt_geom *geo, unsigned int level, ui
 	return pa | VTD_R | VTD_W;
 }
 
+/* Level 0 holds leaves only; PS makes a leaf at levels 1 and 2 (see vtd_kind). */
+static void vtd_decode(const struct pt_geom *geo, struct pt_decode *dec)
+{
+	unsigned int l;
+
+	dec->present = VTD_R | VTD_W;
+	dec->table_oa = VTD_OA;
+	for (l = 0; l < PT_MAX_LEVELS; l++) {
+		dec->table_mask[l] = l == 1 || l == 2 ? VTD_PS : 0;
+		dec->table_val[l] = !l;
+	}
+}
+
 static uint64_t vtd_make_leaf(const struct pt_geom *geo, unsigned int level, uint64_t pa,
 			      int prot)
 {
@@ -79,6 +92,14 @@ static uint64_t vtd_make_leaf(const struct pt_geom *geo, unsigned int level, uin
 	if (level)
 		e |= VTD_PS;
 	return e;
+}
+
+/* OA is one contiguous field and a run stays below 2^oas: adding steps the address. */
+static unsigned int vtd_fill_leaves(const struct pt_geom *geo, unsigned int level,
+				    uint64_t *ep, unsigned int n, uint64_t pa, int prot)
+{
+	return pt_fill_run(ep, n, vtd_make_leaf(geo, level, pa, prot),
+			   PT_BIT(pt_shift(geo, level)));
 }
 
 static bool vtd_dirty_get(const struct pt_geom *geo, uint64_t e)
@@ -151,7 +172,9 @@ const struct pt_fmt sio_pt_fmt_vtd_ss = {
 	.table_pa = vtd_table_pa,
 	.leaf_pa = vtd_leaf_pa,
 	.make_table = vtd_make_table,
+	.decode = vtd_decode,
 	.make_leaf = vtd_make_leaf,
+	.fill_leaves = vtd_fill_leaves,
 	.dirty_get = vtd_dirty_get,
 	.dirty_clear = vtd_dirty_clear,
 	.dirty_set = vtd_dirty_set,

@@ -82,6 +82,19 @@ static uint64_t x86_make_table(const struct pt_geom *geo, unsigned int level, ui
 	return pa | X86_P | X86_RW | X86_US;
 }
 
+/* Level 0 holds leaves only; PS makes a leaf at levels 1 and 2 (see x86_kind). */
+static void x86_decode(const struct pt_geom *geo, struct pt_decode *dec)
+{
+	unsigned int l;
+
+	dec->present = X86_P;
+	dec->table_oa = X86_OA;
+	for (l = 0; l < PT_MAX_LEVELS; l++) {
+		dec->table_mask[l] = l == 1 || l == 2 ? X86_PS : 0;
+		dec->table_val[l] = !l;
+	}
+}
+
 static uint64_t x86_make_leaf(const struct pt_geom *geo, unsigned int level, uint64_t pa,
 			      int prot)
 {
@@ -96,6 +109,14 @@ static uint64_t x86_make_leaf(const struct pt_geom *geo, unsigned int level, uin
 	if (level)
 		e |= X86_PS;
 	return e;
+}
+
+/* OA is one contiguous field and a run stays below 2^oas: adding steps the address. */
+static unsigned int x86_fill_leaves(const struct pt_geom *geo, unsigned int level,
+				    uint64_t *ep, unsigned int n, uint64_t pa, int prot)
+{
+	return pt_fill_run(ep, n, x86_make_leaf(geo, level, pa, prot),
+			   PT_BIT(pt_shift(geo, level)));
 }
 
 static bool x86_dirty_get(const struct pt_geom *geo, uint64_t e)
@@ -166,7 +187,9 @@ const struct pt_fmt sio_pt_fmt_x86_64 = {
 	.table_pa = x86_table_pa,
 	.leaf_pa = x86_leaf_pa,
 	.make_table = x86_make_table,
+	.decode = x86_decode,
 	.make_leaf = x86_make_leaf,
+	.fill_leaves = x86_fill_leaves,
 	.dirty_get = x86_dirty_get,
 	.dirty_clear = x86_dirty_clear,
 	.dirty_set = x86_dirty_set,

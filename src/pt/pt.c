@@ -17,7 +17,17 @@
  *  - A table unlinked by unmap stays allocated (all zero) until
  *    sio_pt_free_deferred(): a walker that loaded the link before it was
  *    cleared reads "not present" from it, never freed memory.
+ *
+ * Present counts. Every table is allocated with a struct pt_table_meta right
+ * after its 2^table_lg2 bytes. Walkers only index inside the table, so they
+ * never read it; only the writer does (plain accesses, serialised by the
+ * caller like map/unmap). Invariant: meta.present == the number of non-zero
+ * entries of the table. Only the writer turns an entry zero or non-zero
+ * (walkers and dirty updates change bits of present entries only), and every
+ * such store updates the count with it. Unmap unlinks a table when its count
+ * drops to zero, without scanning it.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +40,7 @@
 struct sio_pt {
 	struct sio_pt_cfg cfg;		/* normalised: levels, ias, oas, pgsize_bitmap set */
 	struct pt_geom geo;		/* geo.cfg == &cfg */
+	struct pt_decode dec;		/* the format's decode() of geo */
 	uint64_t *root;
 	uint64_t min_pgsize;		/* smallest size of cfg.pgsize_bitmap */
 	uint64_t leaf_sizes;		/* leaves map() writes */
@@ -38,6 +49,32 @@ struct sio_pt {
 	size_t ndeferred, deferred_cap;
 	uint64_t tables_live;
 };
+
+/* Writer-only per-table data; see "Present counts" above. */
+struct pt_table_meta {
+	uint32_t present;	/* non-zero entries */
+};
+
+/*
+ * Debug builds (unoptimised, assertions on) check a count that drops to zero
+ * against the table's entries: a scan per emptied table.
+ */
+#if !defined(NDEBUG) && !defined(__OPTIMIZE__)
+#define PT_CHECK_EMPTY 1
+#else
+#define PT_CHECK_EMPTY 0
+#endif
+
+/* kind() and table_pa() of entries this layer wrote, without calls. */
+static inline enum pt_kind pt_kind_of(const struct sio_pt *pt, unsigned int level, uint64_t e)
+{
+	return pt_decode_kind(&pt->dec, level, e);
+}
+
+static inline uint64_t *pt_child(const struct sio_pt *pt, uint64_t e)
+{
+	return (uint64_t *)(uintptr_t)pt_decode_table(&pt->dec, &pt->geo, e);
+}
 
 static inline uint64_t pt_load(const uint64_t *ep)
 {
@@ -140,12 +177,23 @@ int sio_pt_geom_common(const struct sio_pt_cfg *cfg, struct pt_geom *geo,
 /* ------------------------------------------------------------------------ */
 /* Table memory                                                              */
 
+static inline unsigned int pt_nent(const struct pt_geom *geo)
+{
+	return 1u << geo->bits;
+}
+
+static inline struct pt_table_meta *pt_meta(const struct pt_geom *geo, const uint64_t *table)
+{
+	return (struct pt_table_meta *)((uintptr_t)table + ((size_t)1 << geo->table_lg2));
+}
+
 static uint64_t *pt_table_alloc(struct sio_pt *pt, int *err)
 {
 	size_t size = (size_t)1 << pt->geo.table_lg2;
-	uint64_t *t = aligned_alloc(size, size);
+	void *t;
 
-	if (!t) {
+	/* The table, naturally aligned, then its metadata. */
+	if (posix_memalign(&t, size, size + sizeof(struct pt_table_meta))) {
 		*err = -ENOMEM;
 		return NULL;
 	}
@@ -155,7 +203,7 @@ static uint64_t *pt_table_alloc(struct sio_pt *pt, int *err)
 		*err = -ERANGE;
 		return NULL;
 	}
-	memset(t, 0, size);
+	memset(t, 0, size + sizeof(struct pt_table_meta));
 	pt->tables_live++;
 	return t;
 }
@@ -163,48 +211,75 @@ static uint64_t *pt_table_alloc(struct sio_pt *pt, int *err)
 static void pt_free_tree(struct sio_pt *pt, uint64_t *table, unsigned int level)
 {
 	const struct pt_geom *geo = &pt->geo;
-	unsigned int i, n = 1u << geo->bits;
+	unsigned int i, n = pt_nent(geo);
 
 	if (level) {
 		for (i = 0; i < n; i++) {
 			uint64_t e = pt_load(&table[i]);
 
-			if (geo->fmt->kind(geo, level, e) == PT_TABLE)
-				pt_free_tree(pt, pt_ptr(geo->fmt->table_pa(geo, e)), level - 1);
+			if (pt_kind_of(pt, level, e) == PT_TABLE)
+				pt_free_tree(pt, pt_child(pt, e), level - 1);
 		}
 	}
 	free(table);
 	pt->tables_live--;
 }
 
-static bool pt_table_empty(const struct pt_geom *geo, const uint64_t *table)
+static unsigned int pt_count_nonzero(const struct pt_geom *geo, const uint64_t *table)
 {
-	unsigned int i, n = 1u << geo->bits;
+	unsigned int i, n = pt_nent(geo), cnt = 0;
 
 	for (i = 0; i < n; i++)
-		if (pt_load(&table[i]))
-			return false;
+		cnt += !!pt_load(&table[i]);
+	return cnt;
+}
+
+/* @add entries of @table turned non-zero (writer only). */
+static inline void pt_present_add(const struct pt_geom *geo, uint64_t *table, unsigned int add)
+{
+	struct pt_table_meta *m = pt_meta(geo, table);
+
+	assert(m->present + add <= pt_nent(geo));
+	m->present += add;
+}
+
+/* One entry of @table turned zero (writer only). */
+static inline void pt_present_dec(const struct pt_geom *geo, uint64_t *table)
+{
+	struct pt_table_meta *m = pt_meta(geo, table);
+
+	assert(m->present > 0);
+	m->present--;
+}
+
+static inline bool pt_table_empty(const struct pt_geom *geo, const uint64_t *table)
+{
+	if (pt_meta(geo, table)->present)
+		return false;
+	if (PT_CHECK_EMPTY)
+		assert(!pt_count_nonzero(geo, table));
 	return true;
 }
 
 /*
- * Unlink the empty @child from the entry @ep and queue it. When the queue
- * cannot grow the table stays linked: an empty linked table is harmless.
+ * Unlink the empty @child from its entry @ep of @table and queue it. When the
+ * queue cannot grow the table stays linked: an empty linked table is
+ * harmless, and the next unmap or prune over it retries.
  */
-static bool pt_unlink_table(struct sio_pt *pt, uint64_t *ep, uint64_t *child)
+static void pt_unlink_table(struct sio_pt *pt, uint64_t *table, uint64_t *ep, uint64_t *child)
 {
 	if (pt->ndeferred == pt->deferred_cap) {
 		size_t cap = pt->deferred_cap ? pt->deferred_cap * 2 : 16;
 		void **n = realloc(pt->deferred, cap * sizeof(*n));
 
 		if (!n)
-			return false;
+			return;
 		pt->deferred = n;
 		pt->deferred_cap = cap;
 	}
 	pt_store(ep, 0);
+	pt_present_dec(&pt->geo, table);
 	pt->deferred[pt->ndeferred++] = child;
-	return true;
 }
 
 void sio_pt_free_deferred(struct sio_pt *pt)
@@ -221,6 +296,44 @@ void sio_pt_get_stats(const struct sio_pt *pt, struct sio_pt_stats *st)
 {
 	st->tables_live = pt->tables_live;
 	st->tables_deferred = pt->ndeferred;
+}
+
+unsigned int sio_pt_table_present(const struct sio_pt *pt, uint64_t table)
+{
+	return pt_meta(&pt->geo, pt_ptr(table))->present;
+}
+
+/* Decodes with the format's kind()/table_pa(), not pt->dec: checks that too. */
+static unsigned int pt_check_tree(const struct sio_pt *pt, const uint64_t *table,
+				  unsigned int level)
+{
+	const struct pt_geom *geo = &pt->geo;
+	unsigned int i, n = pt_nent(geo);
+	unsigned int bad = pt_count_nonzero(geo, table) != pt_meta(geo, table)->present;
+
+	if (level) {
+		for (i = 0; i < n; i++) {
+			uint64_t e = pt_load(&table[i]);
+
+			if (geo->fmt->kind(geo, level, e) == PT_TABLE)
+				bad += pt_check_tree(pt, pt_ptr(geo->fmt->table_pa(geo, e)),
+						     level - 1);
+		}
+	}
+	return bad;
+}
+
+unsigned int sio_pt_check_counts(const struct sio_pt *pt)
+{
+	unsigned int bad = pt_check_tree(pt, pt->root, pt->geo.levels - 1);
+	size_t i;
+
+	for (i = 0; i < pt->ndeferred; i++) {
+		const uint64_t *t = pt->deferred[i];
+
+		bad += pt_count_nonzero(&pt->geo, t) || pt_meta(&pt->geo, t)->present;
+	}
+	return bad;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -254,6 +367,7 @@ int sio_pt_create(const struct sio_pt_cfg *cfg, struct sio_pt **out)
 	pt->cfg.pgsize_bitmap = bitmap;
 	pt->min_pgsize = PT_BIT(sio_ffs64(bitmap));
 	pt->leaf_sizes = bitmap & pt->geo.leaf_sizes;
+	fmt->decode(&pt->geo, &pt->dec);
 	/* Sizes the format has no leaf for are stored as granule-sized leaves. */
 	if (bitmap & fmt->extra_pgsizes)
 		pt->leaf_sizes |= PT_BIT(pt->geo.g);
@@ -301,7 +415,6 @@ struct pt_unmap_ctx {
 	uint64_t unmapped;
 	bool prune;		/* only unlink empty tables, leave every leaf */
 	bool stop;		/* met a leaf starting before the range */
-	bool kept;		/* an empty table stayed linked (queue growth failed) */
 };
 
 static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, unsigned int level,
@@ -316,7 +429,7 @@ static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, unsigned int
 		uint64_t ent_first = a & ~mask, ent_last = a | mask;
 		uint64_t chunk_last = sio_min(last, ent_last);
 		uint64_t e = pt_load(ep);
-		enum pt_kind k = geo->fmt->kind(geo, level, e);
+		enum pt_kind k = pt_kind_of(c->pt, level, e);
 
 		if (k == PT_LEAF && !c->prune) {
 			if (ent_first < a) {
@@ -324,25 +437,14 @@ static void pt_unmap_level(struct pt_unmap_ctx *c, uint64_t *table, unsigned int
 				return;
 			}
 			pt_store(ep, 0);
+			pt_present_dec(geo, table);
 			c->unmapped += mask + 1;
 		} else if (k == PT_TABLE) {
-			uint64_t *child = pt_ptr(geo->fmt->table_pa(geo, e));
-			uint64_t before = c->unmapped;
-			bool kept = c->kept, empty;
+			uint64_t *child = pt_child(c->pt, e);
 
-			c->kept = false;
 			pt_unmap_level(c, child, level - 1, a, chunk_last);
-			/* Fully covered without stop or leftovers: empty by construction. */
-			if (!c->prune && !c->stop && !c->kept && a == ent_first &&
-			    chunk_last == ent_last)
-				empty = true;
-			else if (c->prune || c->unmapped != before)
-				empty = pt_table_empty(geo, child);
-			else
-				empty = false;
-			if (empty && !pt_unlink_table(c->pt, ep, child))
-				c->kept = true;
-			c->kept |= kept;
+			if (pt_table_empty(geo, child))
+				pt_unlink_table(c->pt, table, ep, child);
 			if (c->stop)
 				return;
 		}
@@ -396,24 +498,44 @@ static int pt_map_level(struct pt_map_ctx *c, uint64_t *table, unsigned int leve
 	struct sio_pt *pt = c->pt;
 	const struct pt_geom *geo = &pt->geo;
 	const struct pt_fmt *fmt = geo->fmt;
+	unsigned int shift = pt_shift(geo, level);
 	uint64_t mask = pt_span_mask(geo, level);
-	bool can_leaf = pt->leaf_sizes & (mask + 1);
+	/* Leaves of this level fit wherever iova is aligned (pa follows). */
+	bool can_leaf = (pt->leaf_sizes & (mask + 1)) && !(c->delta & mask);
 	uint64_t a = first;
 	int rc;
 
 	for (;;) {
-		uint64_t *ep = &table[pt_index(geo, a, level)];
+		unsigned int idx = pt_index(geo, a, level);
+		uint64_t *ep = &table[idx];
 		uint64_t ent_last = a | mask;
 		uint64_t chunk_last = sio_min(last, ent_last);
+		bool whole = can_leaf && !(a & mask) && chunk_last == ent_last;
 		uint64_t e = pt_load(ep);
-		enum pt_kind k = fmt->kind(geo, level, e);
+		enum pt_kind k;
 
+		if (!e && whole) {
+			/* The run of whole leaves from here to @last in this table. */
+			uint64_t nleaf = ((last - a) >> shift) + (((last - a) & mask) == mask);
+			uint64_t room = pt_nent(geo) - idx;
+			unsigned int n = (unsigned int)sio_min(nleaf, room);
+			unsigned int done = fmt->fill_leaves(geo, level, ep, n, a + c->delta,
+							     c->prot);
+
+			pt_present_add(geo, table, done);
+			chunk_last = a + (((uint64_t)done << shift) - 1);
+			if (chunk_last == last)
+				return 0;
+			a = chunk_last + 1;
+			continue;
+		}
+		k = pt_kind_of(pt, level, e);
 		if (k == PT_LEAF) {
 			c->fail = a;
 			return -EADDRINUSE;
 		}
-		if (k == PT_EMPTY && can_leaf && !(a & mask) && chunk_last == ent_last &&
-		    !((a + c->delta) & mask)) {
+		if (k == PT_EMPTY && whole) {
+			/* Non-zero but not present: not written by this layer. */
 			pt_store(ep, fmt->make_leaf(geo, level, a + c->delta, c->prot));
 		} else {
 			uint64_t *child;
@@ -431,8 +553,9 @@ static int pt_map_level(struct pt_map_ctx *c, uint64_t *table, unsigned int leve
 				/* Release: the zeroed child is visible before the link. */
 				pt_store(ep, fmt->make_table(geo, level,
 							     (uint64_t)(uintptr_t)child));
+				pt_present_add(geo, table, !e);
 			} else {
-				child = pt_ptr(fmt->table_pa(geo, e));
+				child = pt_child(pt, e);
 			}
 			rc = pt_map_level(c, child, level - 1, a, chunk_last);
 			if (rc)
@@ -490,7 +613,7 @@ static uint64_t *pt_find_leaf(const struct sio_pt *pt, uint64_t iova, unsigned i
 		uint64_t *ep = &table[pt_index(geo, iova, level)];
 		uint64_t e = pt_load(ep);
 
-		switch (geo->fmt->kind(geo, level, e)) {
+		switch (pt_kind_of(pt, level, e)) {
 		case PT_EMPTY:
 			return NULL;
 		case PT_LEAF:
@@ -499,7 +622,7 @@ static uint64_t *pt_find_leaf(const struct sio_pt *pt, uint64_t iova, unsigned i
 		case PT_TABLE:
 			break;
 		}
-		table = pt_ptr(geo->fmt->table_pa(geo, e));
+		table = pt_child(pt, e);
 		level--;
 	}
 }
@@ -516,7 +639,7 @@ int sio_pt_iova_to_phys(const struct sio_pt *pt, uint64_t iova, uint64_t *pa,
 		return -ENOENT;
 	e = pt_load(ep);
 	/* Cleared since pt_find_leaf() (a concurrent unmap): not mapped. */
-	if (geo->fmt->kind(geo, level, e) != PT_LEAF)
+	if (pt_kind_of(pt, level, e) != PT_LEAF)
 		return -ENOENT;
 	*pa = geo->fmt->leaf_pa(geo, level, e) | (iova & pt_span_mask(geo, level));
 	if (size_lg2)
@@ -544,6 +667,7 @@ static void pt_update_dirty(const struct pt_geom *geo, uint64_t *ep, uint64_t e,
 }
 
 struct pt_dirty_ctx {
+	const struct sio_pt *pt;
 	const struct pt_geom *geo;
 	bool no_clear;
 	void (*fn)(void *arg, uint64_t iova, uint64_t size);
@@ -562,7 +686,7 @@ static void pt_dirty_level(struct pt_dirty_ctx *c, uint64_t *table, unsigned int
 		uint64_t chunk_last = sio_min(last, a | mask);
 		uint64_t e = pt_load(ep);
 
-		switch (geo->fmt->kind(geo, level, e)) {
+		switch (pt_kind_of(c->pt, level, e)) {
 		case PT_EMPTY:
 			break;
 		case PT_LEAF:
@@ -573,8 +697,7 @@ static void pt_dirty_level(struct pt_dirty_ctx *c, uint64_t *table, unsigned int
 			}
 			break;
 		case PT_TABLE:
-			pt_dirty_level(c, pt_ptr(geo->fmt->table_pa(geo, e)), level - 1, a,
-				       chunk_last);
+			pt_dirty_level(c, pt_child(c->pt, e), level - 1, a, chunk_last);
 			break;
 		}
 		if (chunk_last == last)
@@ -587,7 +710,9 @@ int sio_pt_read_and_clear_dirty(struct sio_pt *pt, uint64_t iova, uint64_t size,
 				void (*fn)(void *arg, uint64_t iova, uint64_t size), void *arg)
 {
 	const struct pt_geom *geo = &pt->geo;
-	struct pt_dirty_ctx c = { .geo = geo, .no_clear = no_clear, .fn = fn, .arg = arg };
+	struct pt_dirty_ctx c = {
+		.pt = pt, .geo = geo, .no_clear = no_clear, .fn = fn, .arg = arg,
+	};
 	uint64_t last;
 	unsigned int s;
 

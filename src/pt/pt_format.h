@@ -34,6 +34,21 @@ enum pt_kind {
 
 struct pt_fmt;
 
+/*
+ * kind() and table_pa() as data, for map/unmap/lookup's descent through the
+ * tables this layer wrote (no call per level). Filled once by the format's
+ * decode(); must agree with kind() and table_pa() on every entry.
+ *  - e & present == 0: PT_EMPTY;
+ *  - else at level l: PT_TABLE iff (e & table_mask[l]) == table_val[l]
+ *    (mask 0, value 1: never a table; mask 0, value 0: always), else PT_LEAF;
+ *  - a table's address is e & table_oa, or table_pa(e) when table_oa is 0.
+ */
+struct pt_decode {
+	uint64_t present;
+	uint64_t table_mask[PT_MAX_LEVELS], table_val[PT_MAX_LEVELS];
+	uint64_t table_oa;
+};
+
 struct pt_geom {
 	const struct pt_fmt *fmt;
 	const struct sio_pt_cfg *cfg;	/* the flags (sre, hw_af, ...) */
@@ -70,8 +85,19 @@ struct pt_fmt {
 	uint64_t (*table_pa)(const struct pt_geom *geo, uint64_t e);
 	uint64_t (*leaf_pa)(const struct pt_geom *geo, unsigned int level, uint64_t e);
 	uint64_t (*make_table)(const struct pt_geom *geo, unsigned int level, uint64_t pa);
+	/* Fill @dec for @geo (see struct pt_decode). */
+	void (*decode)(const struct pt_geom *geo, struct pt_decode *dec);
 	uint64_t (*make_leaf)(const struct pt_geom *geo, unsigned int level, uint64_t pa,
 			      int prot);
+	/*
+	 * Map's fast path: write the leaves of @level for pa, pa + 2^shift(level),
+	 * ... into ep[0], ep[1], ... ep[n - 1] (entries of one table), each with
+	 * a release store, stopping before the first non-zero entry. The result
+	 * equals make_leaf() of each address. Return the number written (< n:
+	 * ep[ret] is non-zero and was left alone). Writer only.
+	 */
+	unsigned int (*fill_leaves)(const struct pt_geom *geo, unsigned int level, uint64_t *ep,
+				    unsigned int n, uint64_t pa, int prot);
 
 	/* Dirty state of a leaf (NULL: the format has none). */
 	bool (*dirty_get)(const struct pt_geom *geo, uint64_t e);
@@ -108,6 +134,39 @@ static inline unsigned int pt_reach(unsigned int g, unsigned int bits, unsigned 
 	return g + levels * bits;
 }
 
+static inline enum pt_kind pt_decode_kind(const struct pt_decode *dec, unsigned int level,
+					  uint64_t e)
+{
+	if (!(e & dec->present))
+		return PT_EMPTY;
+	return (e & dec->table_mask[level]) == dec->table_val[level] ? PT_TABLE : PT_LEAF;
+}
+
+static inline uint64_t pt_decode_table(const struct pt_decode *dec, const struct pt_geom *geo,
+				       uint64_t e)
+{
+	return dec->table_oa ? e & dec->table_oa : geo->fmt->table_pa(geo, e);
+}
+
+/*
+ * The loop of most fill_leaves(): store @e, e + @step, ... into ep[0..n-1]
+ * until a non-zero entry. Only for encodings where adding @step to a leaf
+ * adds it to the output address (a contiguous OA field that the run cannot
+ * carry out of). A relaxed load suffices: only the writer, which is running
+ * this, turns a zero entry non-zero.
+ */
+static inline unsigned int pt_fill_run(uint64_t *ep, unsigned int n, uint64_t e, uint64_t step)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++, e += step) {
+		if (__atomic_load_n(&ep[i], __ATOMIC_RELAXED))
+			break;
+		__atomic_store_n(&ep[i], e, __ATOMIC_RELEASE);
+	}
+	return i;
+}
+
 /* Leaf sizes of the levels in @levels_mask (bit l = level l) that exist in @geo. */
 static inline uint64_t pt_level_sizes(const struct pt_geom *geo, unsigned int levels_mask)
 {
@@ -135,5 +194,17 @@ struct sio_pt_stats {
 	uint64_t tables_deferred;	/* unlinked, waiting for sio_pt_free_deferred() */
 };
 void sio_pt_get_stats(const struct sio_pt *pt, struct sio_pt_stats *st);
+
+/*
+ * Test hooks for the per-table present counts (pt.c). The count of the table
+ * at @table (a table of @pt, linked or deferred). Caller serialised with
+ * map/unmap like they are.
+ */
+unsigned int sio_pt_table_present(const struct sio_pt *pt, uint64_t table);
+/*
+ * Check the count of every linked and deferred table against its entries.
+ * Return: the number of tables whose count is wrong (0: consistent).
+ */
+unsigned int sio_pt_check_counts(const struct sio_pt *pt);
 
 #endif /* SIO_PT_PT_FORMAT_H */

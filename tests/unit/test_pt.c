@@ -4,7 +4,9 @@
  * granule and level count: map/unmap/iova_to_phys round trips at every leaf
  * size, largest-leaf selection, -EADDRINUSE with full undo, whole-leaf unmap,
  * argument errors, walk basics and load counting, table-read faults, A/D
- * CAS retry and failure, deferred table freeing, dirty tracking, the direct
+ * CAS retry and failure, deferred table freeing, dirty tracking, per-table
+ * present counts (map, unmap, huge leaves, rollback), runs of leaves across
+ * table boundaries, the formats' fill_leaves() and decode(), the direct
  * memory accessor on bad addresses, and a concurrent walk / map-unmap test.
  *
  * Each (test, configuration) pair is a separate cmocka test named
@@ -916,18 +918,18 @@ static void test_create_invalid(void **state)
 /* Fail the n-th table allocation / deferred-queue growth from now (0: never). */
 static int g_fail_table_alloc, g_fail_realloc;
 
-void *aligned_alloc(size_t align, size_t size);
+int posix_memalign(void **out, size_t align, size_t size);
 void *realloc(void *p, size_t size);
 
-void *aligned_alloc(size_t align, size_t size)
+int posix_memalign(void **out, size_t align, size_t size)
 {
-	static void *(*real)(size_t, size_t);
+	static int (*real)(void **, size_t, size_t);
 
 	if (!real)
-		real = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "aligned_alloc");
+		real = (int (*)(void **, size_t, size_t))dlsym(RTLD_NEXT, "posix_memalign");
 	if (g_fail_table_alloc && !--g_fail_table_alloc)
-		return NULL;
-	return real(align, size);
+		return ENOMEM;
+	return real(out, align, size);
 }
 
 void *realloc(void *p, size_t size)
@@ -973,6 +975,8 @@ static void test_alloc_failures(void **state)
 	check_unmapped(pt, b - SZ_4K);
 	check_unmapped(pt, b);
 	assert_int_equal(linked_tables(pt), 1);
+	assert_int_equal(sio_pt_table_present(pt, sio_pt_root(pt)), 0);
+	assert_int_equal(sio_pt_check_counts(pt), 0);
 	g_fail_table_alloc = 0;
 	assert_int_equal(sio_pt_map(pt, b - SZ_4K, 0, 2 * SZ_4K, PROT_RW), 0);
 	check_mapped(pt, b - SZ_4K, 0, 2 * SZ_4K, 12);
@@ -989,11 +993,353 @@ static void test_alloc_failures(void **state)
 	assert_int_equal(st.tables_deferred, 0);
 	assert_int_equal(st.tables_live, 4);
 	check_unmapped(pt, b);
+	assert_int_equal(sio_pt_check_counts(pt), 0);
 	assert_int_equal(sio_pt_map(pt, b + SZ_4K, SZ_4K, SZ_4K, PROT_RW), 0);
 	check_mapped(pt, b + SZ_4K, SZ_4K, SZ_4K, 12);
+	assert_int_equal(sio_pt_check_counts(pt), 0);
 	/* A later unmap that covers the kept table cleans it up. */
 	assert_int_equal(sio_pt_unmap(pt, 0, SZ_1G), SZ_4K);
 	assert_int_equal(linked_tables(pt), 1);
+	sio_pt_destroy(pt);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Present counts and leaf runs                                              */
+
+/* The table holding the entry at @ep. */
+static uint64_t table_of(const struct sio_pt_cfg *cfg, const uint64_t *ep)
+{
+	uint64_t size = cfg->format == SIO_PT_MOCK ? SZ_4K : 1ULL << cfg->granule_lg2;
+
+	return (uint64_t)(uintptr_t)ep & ~(size - 1);
+}
+
+/* Present count of the table at @level on the way to @iova. */
+static unsigned int present_at(struct sio_pt *pt, uint64_t iova, unsigned int level)
+{
+	return sio_pt_table_present(pt, table_of(sio_pt_config(pt),
+						 pt_entry_at(pt, iova, level)));
+}
+
+static void test_present_counts(void **state)
+{
+	const struct pt_case *tc = tcase(state);
+	struct sio_pt *pt = pt_new(&tc->cfg);
+	const struct sio_pt_cfg *cfg = sio_pt_config(pt);
+	uint64_t s = cfg->pgsize_bitmap & -cfg->pgsize_bitmap;
+	uint64_t ls = 1ULL << leaf_lg2_for(cfg, s);	/* leaves per page: s / ls */
+	uint64_t b = 3 * level_size(cfg, 1);		/* first page of a leaf table */
+	uint64_t small, big;
+	unsigned int root_level = cfg->levels - 1, c1;
+
+	if (cfg->levels < 2) {
+		sio_pt_destroy(pt);
+		skip();
+	}
+	assert_int_equal(sio_pt_table_present(pt, sio_pt_root(pt)), 0);
+	assert_int_equal(sio_pt_map(pt, b, 0x1000000, 5 * s, PROT_ALL), 0);
+	assert_int_equal(present_at(pt, b, 0), 5 * s / ls);
+	assert_int_equal(present_at(pt, b, root_level), 1);
+	c1 = present_at(pt, b, 1);
+	assert_int_equal(c1, 1);
+	assert_int_equal(sio_pt_check_counts(pt), 0);
+
+	/* A second run in the same table, then a hole unmapped in the first. */
+	assert_int_equal(sio_pt_map(pt, b + 10 * s, 0x2000000, 2 * s, PROT_ALL), 0);
+	assert_int_equal(present_at(pt, b, 0), 7 * s / ls);
+	assert_int_equal(sio_pt_unmap(pt, b + s, 2 * s), 2 * s);
+	assert_int_equal(present_at(pt, b, 0), 5 * s / ls);
+	assert_int_equal(present_at(pt, b, 1), c1);
+	assert_int_equal(sio_pt_check_counts(pt), 0);
+
+	/* A run stopped by a leaf inside it: the part written is rolled back. */
+	assert_int_equal(sio_pt_map(pt, b + 5 * s, 0x3000000, 7 * s, PROT_ALL), -EADDRINUSE);
+	for (unsigned int i = 5; i < 10; i++)
+		check_unmapped(pt, b + i * s);
+	check_mapped(pt, b + 10 * s, 0x2000000, 2 * s, leaf_lg2_for(cfg, s));
+	assert_int_equal(present_at(pt, b, 0), 5 * s / ls);
+	assert_int_equal(sio_pt_check_counts(pt), 0);
+
+	/* Collision in a later table: the new leaf table before it is pruned. */
+	assert_int_equal(sio_pt_map(pt, b - 2 * s, 0x4000000, 3 * s, PROT_ALL), -EADDRINUSE);
+	check_unmapped(pt, b - s);
+	assert_int_equal(present_at(pt, b, 1), c1);
+	assert_int_equal(present_at(pt, b, 0), 5 * s / ls);
+	assert_int_equal(sio_pt_check_counts(pt), 0);
+
+	/* Level-1 leaves count once each; an unmap that stops changes nothing. */
+	if (two_leaf_sizes(cfg, &small, &big)) {
+		uint64_t l = 8 * big;
+		unsigned int before = present_at(pt, l - 1, 1);
+
+		assert_int_equal(big, level_size(cfg, 1));
+		assert_int_equal(sio_pt_map(pt, l, l, 2 * big, PROT_ALL), 0);
+		assert_int_equal(present_at(pt, l, 1), before + 2);
+		/* Starts inside the leaf: stops, nothing removed. */
+		assert_int_equal(sio_pt_unmap(pt, l + small, small), 0);
+		assert_int_equal(present_at(pt, l, 1), before + 2);
+		/* Ends inside the first leaf: that leaf goes whole. */
+		assert_int_equal(sio_pt_unmap(pt, l, small), big);
+		check_unmapped(pt, l);
+		check_mapped(pt, l + big, l + big, big, leaf_lg2_for(cfg, big));
+		assert_int_equal(sio_pt_check_counts(pt), 0);
+		assert_int_equal(sio_pt_unmap(pt, l + big, big), big);
+		assert_int_equal(present_at(pt, l - 1, 1), before);
+		assert_int_equal(sio_pt_check_counts(pt), 0);
+	}
+
+	/* Emptying the leaf table unlinks it (parent count drops) and queues it. */
+	assert_int_equal(sio_pt_unmap(pt, b, 12 * s), 3 * s + 2 * s);
+	check_unmapped(pt, b);
+	assert_int_equal(sio_pt_table_present(pt, sio_pt_root(pt)), 0);
+	assert_int_equal(linked_tables(pt), 1);
+	assert_int_equal(sio_pt_check_counts(pt), 0);
+	sio_pt_free_deferred(pt);
+	sio_pt_destroy(pt);
+}
+
+/*
+ * Map 6 * @sz at @iova (3 * @sz before a boundary of level-@l tables) to @pa
+ * as leaves of 2^@lg2: each translates, each table counts its half.
+ */
+static void check_run(struct sio_pt *pt, unsigned int l, uint64_t iova, uint64_t pa,
+		      uint64_t sz, unsigned int lg2)
+{
+	const struct sio_pt_cfg *cfg = sio_pt_config(pt);
+	uint64_t i, n = 6 * sz >> lg2;
+
+	assert_int_equal(sio_pt_map(pt, iova, pa, 6 * sz, PROT_ALL), 0);
+	for (i = 0; i < n; i++) {
+		uint64_t got = 0;
+		unsigned int gl = 0;
+
+		assert_int_equal(sio_pt_iova_to_phys(pt, iova + (i << lg2) + 8, &got, &gl), 0);
+		assert_int_equal(got, pa + (i << lg2) + 8);
+		assert_int_equal(gl, lg2);
+	}
+	check_unmapped(pt, iova - 1);
+	check_unmapped(pt, iova + 6 * sz);
+	assert_int_equal(present_at(pt, iova, l), n / 2);
+	assert_int_equal(present_at(pt, iova + 6 * sz - 1, l), n / 2);
+	assert_true(table_of(cfg, pt_entry_at(pt, iova, l)) !=
+		    table_of(cfg, pt_entry_at(pt, iova + 6 * sz - 1, l)));
+	assert_int_equal(sio_pt_check_counts(pt), 0);
+	assert_int_equal(sio_pt_unmap(pt, iova, 6 * sz), 6 * sz);
+	assert_int_equal(linked_tables(pt), 1);
+	assert_int_equal(sio_pt_check_counts(pt), 0);
+	sio_pt_free_deferred(pt);
+}
+
+/*
+ * Runs of leaves that cross from one table into the next, at every level
+ * that holds leaves below the top (and in the upper half for x86-64).
+ */
+static void test_run_boundaries(void **state)
+{
+	const struct pt_case *tc = tcase(state);
+	struct sio_pt *pt = pt_new(&tc->cfg);
+	const struct sio_pt_cfg *cfg = sio_pt_config(pt);
+	uint64_t s = cfg->pgsize_bitmap & -cfg->pgsize_bitmap;
+	uint64_t bases[2] = { 0, ~0ULL << (cfg->ias - 1) };
+	unsigned int k, l, nb = is_x86(cfg) ? 2 : 1, runs = 0;
+
+	for (k = 0; k < nb; k++) {
+		for (l = 0; l + 1 < cfg->levels; l++) {
+			uint64_t sz = l ? level_size(cfg, l) : s;
+			unsigned int lg2 = l ? sio_ffs64(sz) : leaf_lg2_for(cfg, s);
+			uint64_t y = 2 * level_size(cfg, l + 1), pa = y + 5 * sz;
+
+			if ((l && !(cfg->pgsize_bitmap & sz)) || y + 3 * sz > input_limit(cfg) ||
+			    pa + 6 * sz > 1ULL << cfg->oas)
+				continue;
+			check_run(pt, l, bases[k] + y - 3 * sz, pa, sz, lg2);
+			runs++;
+		}
+	}
+	assert_true(runs >= 1);
+	sio_pt_destroy(pt);
+}
+
+/* fill_leaves() of @l over 8 entries from @pa, one non-zero entry in the way. */
+static void check_fill(const struct pt_geom *geo, unsigned int l, uint64_t pa, int prot)
+{
+	const struct pt_fmt *fmt = geo->fmt;
+	uint64_t step = 1ULL << pt_shift(geo, l);
+	uint64_t ents[8] = { 0 }, marker = 0x5a5a0000ULL;
+	unsigned int i;
+
+	ents[5] = marker;
+	assert_int_equal(fmt->fill_leaves(geo, l, ents, 8, pa, prot), 5);
+	assert_int_equal(ents[5], marker);
+	assert_int_equal(ents[6], 0);
+	ents[5] = 0;
+	assert_int_equal(fmt->fill_leaves(geo, l, ents + 5, 3, pa + 5 * step, prot), 3);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(ents[i], fmt->make_leaf(geo, l, pa + i * step, prot));
+		assert_int_equal(fmt->leaf_pa(geo, l, ents[i]), pa + i * step);
+	}
+}
+
+static const struct pt_fmt *fmt_of(enum sio_pt_format f)
+{
+	switch (f) {
+	case SIO_PT_VTD_SS:
+		return &sio_pt_fmt_vtd_ss;
+	case SIO_PT_X86_64:
+		return &sio_pt_fmt_x86_64;
+	case SIO_PT_ARM_S1:
+		return &sio_pt_fmt_arm_s1;
+	case SIO_PT_ARM_S2:
+		return &sio_pt_fmt_arm_s2;
+	case SIO_PT_MOCK:
+		break;
+	}
+	return &sio_pt_fmt_mock;
+}
+
+/*
+ * The format's fill_leaves() against make_leaf(): the same entries for
+ * every leaf level, prot and dirty configuration, including an output run
+ * across 2^48 (where ARM 64K moves OA[51:48] to bits 15:12), and it stops
+ * at the first non-zero entry without touching it.
+ */
+static void test_fill_leaves(void **state)
+{
+	const struct pt_case *tc = tcase(state);
+	static const int prots[] = { PROT_RW, SIO_PT_PROT_READ,
+				     PROT_ALL | SIO_PT_PROT_NOEXEC };
+	struct sio_pt *pt = pt_new(&tc->cfg);
+	struct sio_pt_cfg cfgs[2] = { *sio_pt_config(pt), dirty_cfg(sio_pt_config(pt)) };
+	unsigned int d, l, p, checked = 0;
+
+	sio_pt_destroy(pt);
+	for (d = 0; d < 2; d++) {
+		struct pt_geom geo = { .fmt = fmt_of(cfgs[d].format), .cfg = &cfgs[d] };
+
+		/* The geometry pt.c builds: the format's init on a valid config. */
+		pt = pt_new(&cfgs[d]);
+		sio_pt_destroy(pt);
+		assert_int_equal(geo.fmt->init(geo.cfg, &geo), 0);
+		for (l = 0; l < geo.levels; l++) {
+			uint64_t step = 1ULL << pt_shift(&geo, l);
+			/* Across 2^48 where the output reaches beyond it. */
+			uint64_t pa = geo.oas > 48 ? (1ULL << 48) - 3 * step :
+					(1ULL << geo.oas) - 8 * step;
+
+			if (!(geo.leaf_sizes & step) || 8 * step > (1ULL << geo.oas) / 2)
+				continue;
+			for (p = 0; p < ARRAY_SIZE(prots); p++, checked++)
+				check_fill(&geo, l, pa, prots[p]);
+		}
+	}
+	assert_true(checked >= 2 * ARRAY_SIZE(prots));
+}
+
+/* Decode of @e at @level by the format's data equals its kind()/table_pa(). */
+static void check_decode(const struct pt_geom *geo, const struct pt_decode *dec,
+			 unsigned int level, uint64_t e)
+{
+	enum pt_kind k = geo->fmt->kind(geo, level, e);
+
+	assert_int_equal(pt_decode_kind(dec, level, e), k);
+	if (k == PT_TABLE)
+		assert_int_equal(pt_decode_table(dec, geo, e), geo->fmt->table_pa(geo, e));
+}
+
+/*
+ * The format's decode() against its kind() and table_pa() at every level:
+ * on the entries map writes (tables, leaves of every prot and dirty
+ * configuration), zero, and pseudo-random entries with and without the
+ * present bits.
+ */
+static void test_decode(void **state)
+{
+	const struct pt_case *tc = tcase(state);
+	struct sio_pt *pt = pt_new(&tc->cfg);
+	struct sio_pt_cfg cfgs[2] = { *sio_pt_config(pt), dirty_cfg(sio_pt_config(pt)) };
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	unsigned int d, l, i;
+
+	sio_pt_destroy(pt);
+	for (d = 0; d < 2; d++) {
+		struct pt_geom geo = { .fmt = fmt_of(cfgs[d].format), .cfg = &cfgs[d] };
+		struct pt_decode dec;
+		uint64_t tpa;
+
+		pt = pt_new(&cfgs[d]);
+		sio_pt_destroy(pt);
+		assert_int_equal(geo.fmt->init(geo.cfg, &geo), 0);
+		memset(&dec, 0, sizeof(dec));
+		geo.fmt->decode(&geo, &dec);
+		tpa = (0x12345ULL << geo.table_lg2) & ((1ULL << geo.oas) - 1);
+		for (l = 0; l < geo.levels; l++) {
+			uint64_t step = 1ULL << pt_shift(&geo, l);
+
+			check_decode(&geo, &dec, l, 0);
+			if (l)
+				check_decode(&geo, &dec, l, geo.fmt->make_table(&geo, l, tpa));
+			if (geo.leaf_sizes & step) {
+				check_decode(&geo, &dec, l, geo.fmt->make_leaf(&geo, l, 8 * step,
+									       PROT_RW));
+				check_decode(&geo, &dec, l, geo.fmt->make_leaf(&geo, l, 8 * step,
+									       SIO_PT_PROT_READ));
+			}
+			for (i = 0; i < 4096; i++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				check_decode(&geo, &dec, l, x);
+				check_decode(&geo, &dec, l, x | dec.present);
+				check_decode(&geo, &dec, l, x & ~dec.present);
+			}
+		}
+	}
+}
+
+/* ARM 64K through map(): a run whose output crosses 2^48 (OA[51:48] in bits 15:12). */
+static void test_run_across_2p48(void **state)
+{
+	struct sio_pt_cfg c = { .format = SIO_PT_ARM_S2, .granule_lg2 = 16, .ias = 48 };
+	struct sio_pt *pt = pt_new(&c);
+	uint64_t pa = (1ULL << 48) - 2 * SZ_64K, iova = 7 * SZ_512M - 3 * SZ_64K;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(sio_pt_config(pt)->oas, 52);
+	assert_int_equal(sio_pt_map(pt, iova, pa, 6 * SZ_64K, PROT_RW), 0);
+	for (i = 0; i < 6; i++) {
+		uint64_t got = 0;
+
+		assert_int_equal(sio_pt_iova_to_phys(pt, iova + i * SZ_64K + 8, &got, NULL), 0);
+		assert_int_equal(got, pa + i * SZ_64K + 8);
+	}
+	assert_int_equal(sio_pt_check_counts(pt), 0);
+	sio_pt_destroy(pt);
+}
+
+/* The count checker itself: an entry written behind the layer's back shows. */
+static void test_present_checker(void **state)
+{
+	struct sio_pt_cfg c = { .format = SIO_PT_VTD_SS, .levels = 4 };
+	struct sio_pt *pt = pt_new(&c);
+	uint64_t *ep;
+
+	(void)state;
+	assert_int_equal(sio_pt_map(pt, SZ_2M, SZ_4K, SZ_4K, PROT_RW), 0);
+	assert_int_equal(sio_pt_check_counts(pt), 0);
+	ep = pt_entry(pt, SZ_2M + SZ_4K, NULL);
+	assert_int_equal(ent_get(ep), 0);
+	ent_set(ep, ent_get(ep - 1) + SZ_4K);
+	assert_int_equal(sio_pt_check_counts(pt), 1);
+	assert_int_equal(sio_pt_table_present(pt, table_of(sio_pt_config(pt), ep)), 1);
+	ent_set(ep, 0);
+	assert_int_equal(sio_pt_check_counts(pt), 0);
+	/* A deferred table must stay at zero too. */
+	assert_int_equal(sio_pt_unmap(pt, SZ_2M, SZ_4K), SZ_4K);
+	assert_int_equal(sio_pt_check_counts(pt), 0);
+	ent_set(ep, 1);
+	assert_int_equal(sio_pt_check_counts(pt), 1);
+	ent_set(ep, 0);
 	sio_pt_destroy(pt);
 }
 
@@ -1149,6 +1495,8 @@ static void test_concurrent_walk_map_unmap(void **state)
 	assert_true(c.dirty_seen > 0);
 	check_mapped(c.pt, FIXED_IOVA, fixed_pa(FIXED_IOVA), FIXED_PAGES * SZ_4K, 12);
 	check_unmapped(c.pt, CHURN_IOVA);
+	/* Walkers' A/D updates never changed which entries are present. */
+	assert_int_equal(sio_pt_check_counts(c.pt), 0);
 	sio_pt_destroy(c.pt);
 }
 
@@ -1173,6 +1521,10 @@ static const struct {
 	{ "ad_cas", test_ad_cas },
 	{ "deferred_free", test_deferred_free },
 	{ "dirty", test_dirty },
+	{ "present_counts", test_present_counts },
+	{ "run_boundaries", test_run_boundaries },
+	{ "fill_leaves", test_fill_leaves },
+	{ "decode", test_decode },
 };
 
 int main(void)
@@ -1181,6 +1533,8 @@ int main(void)
 		cmocka_unit_test(test_create_invalid),
 		cmocka_unit_test(test_mem_direct_bad_addresses),
 		cmocka_unit_test(test_alloc_failures),
+		cmocka_unit_test(test_present_checker),
+		cmocka_unit_test(test_run_across_2p48),
 		cmocka_unit_test(test_concurrent_walk_map_unmap),
 	};
 	size_t n = ARRAY_SIZE(per_case) * ARRAY_SIZE(cases) + ARRAY_SIZE(fixed);
