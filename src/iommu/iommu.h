@@ -265,7 +265,7 @@ int sio_domain_alloc_nested(struct sio_iommu *iommu, struct sio_domain *parent,
  * CD (64-bit words cd[0..2]): T0SZ 5:0, TG0 7:6, EPD0 b14, ENDI b15, T1SZ
  * 21:16, TG1 23:22, EPD1 b30, V b31, IPS 34:32, AFFD b35, TBI 39:38, AA64
  * b41, HD b42, HA b43, S b44, R b45, A b46, ASID 63:48; TTB0 = cd[1] 51:4,
- * TTB1 = cd[2] 51:4. SIO_FAULT_BAD_CD unless V, AA64 and A are 1, ENDI, S,
+ * TTB1 = cd[2] 51:4, HAD0/HAD1 = bit 1 of cd[1]/cd[2]. SIO_FAULT_BAD_CD unless V, AA64 and A are 1, ENDI, S,
  * HA and HD are 0, IPS is not 7 and, for each region not disabled by EPDx,
  * TxSZ is in 16..39, TGx names a granule and TTBx < 2^OAS, where OAS =
  * min(IPS size, 48; 52 for a 64 KiB granule).
@@ -274,7 +274,7 @@ int sio_domain_alloc_nested(struct sio_iommu *iommu, struct sio_domain *parent,
  * makes bits 63:56 copies of bit 55; TTB0 if bits 63:64-T0SZ are 0, TTB1 if
  * bits 63:64-T1SZ are 1, else (the gap) or with EPDx set SIO_FAULT_RANGE.
  * Then invalid descriptor -> SIO_FAULT_NOT_PRESENT (a reserved encoding:
- * SIO_FAULT_RESERVED), APTable[1] -> SIO_FAULT_PERM, AF = 0 without AFFD ->
+ * SIO_FAULT_RESERVED), APTable[1] (unless HADx) -> SIO_FAULT_PERM, AF = 0 without AFFD ->
  * SIO_FAULT_ACCESS_FLAG, AP[2] on a write -> SIO_FAULT_PERM, output beyond
  * OAS -> SIO_FAULT_ADDR_SIZE (AP[1] and privilege are ignored; no HTTU).
  * The architecture's F_TRANSLATION is RANGE, NOT_PRESENT or RESERVED here.

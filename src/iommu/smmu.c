@@ -70,6 +70,7 @@
 #define CD0_A			(1ULL << 46)
 #define CD0_ASID(v)		FIELD(v, 63, 48)
 #define CD_TTB			MASK(51, 4)
+#define CD_HAD			(1ULL << 1)	/* in the TTBx word: HAD0 / HAD1 */
 
 /* A decoded translation table region (TTB0 / TTB1). */
 struct smmu_tt {
@@ -210,7 +211,8 @@ static int cd_decode(const struct sio_domain *d, const uint64_t cd[3], struct si
 		tt->ttb &= ~((8ULL << top) - 1);
 		tt->pt = (struct sio_pt_cfg){ .format = SIO_PT_ARM_S1, .granule_lg2 = g,
 					      .levels = levels, .ias = tt->ias, .oas = oas,
-					      .hw_af = !!(c0 & CD0_AFFD) };
+					      .hw_af = !!(c0 & CD0_AFFD),
+					      .had = !!(cd[1 + i] & CD_HAD) };
 		tt->on = true;
 		bm |= s1_leaf_sizes(g);
 	}

@@ -717,6 +717,17 @@ static void test_cd_features(void **state)
 	cfgi_cd(&e, 0);
 	assert_int_equal(xl(&e, IOVA + 2 * SZ_4K, SIO_PT_R, &x), -EACCES);
 	expect_fault(&x, SIO_FAULT_RANGE, 1, SIO_FAULT_CLASS_IN);
+	/* HAD0: APTable[1] no longer forbids writes. */
+	gset(&e, s1_entry(&e, e.root[0], IOVA, 1),
+	     gget(&e, s1_entry(&e, e.root[0], IOVA, 1)) | D_APTABLE_NW);
+	cd_write(&e, 0, cd0_of(ASID0), e.root[0]);
+	cfgi_cd(&e, 0);
+	nh_all(&e);
+	assert_int_equal(xl(&e, IOVA, SIO_PT_W, &x), -EACCES);
+	assert_int_equal(x.fault.reason, SIO_FAULT_PERM);
+	cd_write(&e, 0, cd0_of(ASID0), e.root[0] | 2);
+	cfgi_cd(&e, 0);
+	expect_pa(&e, IOVA, SIO_PT_W, data);
 	/* TTB1 (T1SZ 16, 4 KiB: TG1 = 2) serves the upper region. */
 	cd_write(&e, 0, (cd0_of(ASID0) & ~CD0_EPD1) | CD0_T1SZ(16) | CD0_TG1(2), e.root[0]);
 	gset(&e, e.cd_table + 16, e.root[1]);
