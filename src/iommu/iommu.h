@@ -265,8 +265,9 @@ int sio_domain_alloc_nested(struct sio_iommu *iommu, struct sio_domain *parent,
  * CD (64-bit words cd[0..2]): T0SZ 5:0, TG0 7:6, EPD0 b14, ENDI b15, T1SZ
  * 21:16, TG1 23:22, EPD1 b30, V b31, IPS 34:32, AFFD b35, TBI 39:38, AA64
  * b41, HD b42, HA b43, S b44, R b45, A b46, ASID 63:48; TTB0 = cd[1] 51:4,
- * TTB1 = cd[2] 51:4, HAD0/HAD1 = bit 1 of cd[1]/cd[2]. SIO_FAULT_BAD_CD unless V, AA64 and A are 1, ENDI, S,
- * HA and HD are 0, IPS is not 7 and, for each region not disabled by EPDx,
+ * TTB1 = cd[2] 51:4, HAD0/HAD1 = bit 1 of cd[1]/cd[2]. SIO_FAULT_BAD_CD
+ * unless V, AA64 and A are 1, ENDI, S, HA and HD are 0, IPS is not 7 and,
+ * for each region not disabled by EPDx,
  * TxSZ is in 16..39, TGx names a granule and TTBx < 2^OAS, where OAS =
  * min(IPS size, 48; 52 for a 64 KiB granule).
  *

@@ -24,6 +24,10 @@
  * leaf size with the intersection of the rights. Every stage-2 walk counts
  * as a walk and its loads as loads: a cold 4-level over 4-level translation
  * makes 4 + 4 * 4 + 4 = 24 loads.
+ *
+ * SMMU nested domains (smmu.c) count their own hit or miss: their RID slot
+ * misses until the configuration is cached, and requests with a PASID on a
+ * device whose RID has one (no PASID attachment can coexist) go there too.
  */
 #include <errno.h>
 

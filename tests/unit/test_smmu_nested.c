@@ -174,6 +174,9 @@ static void cd_write(struct env *e, unsigned int i, uint64_t cd0, uint64_t ttb0)
 	cd_write_at(e, e->cd_table + 64ULL * i, cd0, ttb0);
 }
 
+/* The parent tracks dirtiness (ARM HD) when set. */
+static bool env_dirty;
+
 static void env_base(struct env *e, unsigned int pasid_bits)
 {
 	struct sio_iommu_cfg icfg = { .type = SIO_IOMMU_SMMUV3 };
@@ -184,6 +187,9 @@ static void env_base(struct env *e, unsigned int pasid_bits)
 	};
 	struct sio_iommu_dev_cfg dcfg = { .rid = RID, .pasid_bits = pasid_bits };
 
+	pcfg.pt.dirty_tracking = env_dirty;
+	pcfg.pt.hw_dirty = env_dirty;
+	dcfg.caps = env_dirty ? SIO_DEV_CAP_DIRTY : 0;
 	memset(e, 0, sizeof(*e));
 	e->ram = aligned_alloc(SZ_4K, RAM_SIZE);
 	assert_non_null(e->ram);
@@ -902,6 +908,30 @@ static void test_s2_invalidation(void **state)
 	env_teardown(&e);
 }
 
+/* A dirty-tracking change of the parent removes the combined entries too. */
+static void test_s2_dirty_tracking(void **state)
+{
+	struct sio_iommu_stats st;
+	struct env e;
+	uint64_t data;
+
+	(void)state;
+	env_dirty = true;
+	env_setup(&e, 0, 0);
+	env_dirty = false;
+	data = guest_page(&e);
+	s1_map(&e, e.root[0], IOVA, data, D_PAGE | D_AF);
+	expect_pa(&e, IOVA, SIO_PT_R, data);
+	assert_int_equal(sio_iommu_iotlb_count(e.iommu), 1);
+	assert_int_equal(sio_domain_set_dirty_tracking(e.s2, true), 0);
+	assert_int_equal(sio_iommu_iotlb_count(e.iommu), 0);
+	sio_iommu_reset_stats(e.iommu);
+	expect_pa(&e, IOVA, SIO_PT_R, data);
+	sio_iommu_get_stats(e.iommu, &st);
+	assert_int_equal(st.iotlb_misses, 1);
+	env_teardown(&e);
+}
+
 static void test_commands(void **state)
 {
 	const unsigned int ok[] = { 0x01, 0x02, 0x18, 0x1a, 0x20, 0x21, 0x22, 0x23, 0x40, 0x41,
@@ -1033,6 +1063,7 @@ int main(void)
 		cmocka_unit_test(test_stale_pte_and_tlbi),
 		cmocka_unit_test(test_stale_cd_and_cfgi),
 		cmocka_unit_test(test_s2_invalidation),
+		cmocka_unit_test(test_s2_dirty_tracking),
 		cmocka_unit_test(test_commands),
 		cmocka_unit_test(test_attach_rules),
 		cmocka_unit_test(test_concurrent),
