@@ -248,13 +248,14 @@ int sio_domain_alloc_nested(struct sio_iommu *iommu, struct sio_domain *parent,
  *
  * STE (ste[0]: V b0, Config 3:1, S1Fmt 5:4, S1ContextPtr 51:6, S1CDMax
  * 63:59; ste[1]: S1DSS 1:0, S1STALLD b27), checked when a translation
- * fetches the configuration: S1STALLD = 1, S1CDMax > SIO_PASID_BITS_MAX (the
- * model's SSIDSIZE), and with S1CDMax > 0 S1Fmt = 3 or S1DSS = 3 give
- * SIO_FAULT_BAD_STE. Requests without an SSID: S1CDMax = 0 uses CD 0; else
- * S1DSS 0 terminates (SIO_FAULT_BAD_SUBSTREAMID), 1 bypasses stage 1 (a
- * stage-2-only translation cached under the parent's RID tag), 2 uses CD 0.
- * Requests with SSID s: S1CDMax = 0, s >= 2^S1CDMax, s beyond the device's
- * pasid_bits, or s = 0 with S1DSS = 2 give SIO_FAULT_BAD_SUBSTREAMID.
+ * fetches the configuration: S1STALLD = 1 or S1CDMax > SIO_PASID_BITS_MAX (the
+ * model's SSIDSIZE) give SIO_FAULT_BAD_STE; the reserved S1Fmt 3 and S1DSS 3
+ * act as 0. Requests without an SSID: S1CDMax = 0 uses CD 0; else S1DSS 0
+ * terminates (F_STREAM_DISABLED: SIO_FAULT_BLOCKED with record set), 1
+ * bypasses stage 1 (a stage-2-only translation cached under the parent's RID
+ * tag), 2 uses CD 0. Requests with SSID s: S1CDMax = 0, s >= 2^S1CDMax or s
+ * beyond the device's pasid_bits give SIO_FAULT_BAD_SUBSTREAMID; s = 0 with
+ * S1DSS = 2 is F_STREAM_DISABLED (SIO_FAULT_BLOCKED, recorded).
  * CD address: S1Fmt 0 (or S1CDMax 0): S1ContextPtr + s * 64; S1Fmt 1 / 2:
  * two levels, 2^6 / 2^10 CDs per leaf table: the L1 descriptor (V b0, L2Ptr
  * 51:12) at S1ContextPtr + (s >> split) * 8, an invalid one gives
@@ -438,7 +439,8 @@ struct sio_domain *sio_iommu_dev_get_domain(struct sio_iommu_dev *dev, uint32_t 
 
 enum sio_fault_reason {
 	SIO_FAULT_NONE = 0,
-	SIO_FAULT_BLOCKED,		/* nothing (or the blocking state) attached */
+	/* nothing (or the blocking state) attached; SMMU: an abort STE, F_STREAM_DISABLED */
+	SIO_FAULT_BLOCKED,
 	SIO_FAULT_PASID_INVALID,	/* PASID beyond the device's width, or none supported */
 	SIO_FAULT_APERTURE,		/* outside the domain's aperture */
 	SIO_FAULT_RANGE,		/* beyond the table's input range / non-canonical */

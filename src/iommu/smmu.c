@@ -110,7 +110,7 @@ static int smmu_fault(const struct sio_xreq *r, struct sio_domain *d, const stru
 	return ret;
 }
 
-/* A configuration error (C_BAD_*): always recorded, no class. */
+/* A configuration error (C_BAD_*, F_STREAM_DISABLED): always recorded, no class. */
 static int cfg_error(struct finfo *fi, enum sio_fault_reason reason, unsigned int fclass,
 		     uint64_t gpa)
 {
@@ -243,15 +243,22 @@ static int cfg_fetch(const struct sio_xreq *r, struct sio_domain *d, struct sio_
 	int ret;
 
 	memset(c, 0, sizeof(*c));
-	if ((s1 & STE1_S1STALLD) || cdmax > SIO_PASID_BITS_MAX ||
-	    (cdmax && (fmt == 3 || dss == 3)))
+	/* S1CDMax beyond SSIDSIZE is ILLEGAL; reserved S1Fmt 3 / S1DSS 3 act as 0. */
+	if ((s1 & STE1_S1STALLD) || cdmax > SIO_PASID_BITS_MAX)
 		return cfg_error(fi, SIO_FAULT_BAD_STE, SIO_FAULT_CLASS_NONE, 0);
+	if (fmt == 3)
+		fmt = 0;
+	if (dss == 3)
+		dss = S1DSS_TERMINATE;
 	if (r->has_pasid) {
 		ssid = r->pasid;
-		if (!cdmax || ssid >= (1u << cdmax) || (dss == S1DSS_SSID0 && !ssid))
+		if (!cdmax || ssid >= (1u << cdmax))
 			return cfg_error(fi, SIO_FAULT_BAD_SUBSTREAMID, SIO_FAULT_CLASS_NONE, 0);
+		/* Substream 0 belongs to requests without SSID: F_STREAM_DISABLED. */
+		if (dss == S1DSS_SSID0 && !ssid)
+			return cfg_error(fi, SIO_FAULT_BLOCKED, SIO_FAULT_CLASS_NONE, 0);
 	} else if (cdmax && dss == S1DSS_TERMINATE) {
-		return cfg_error(fi, SIO_FAULT_BAD_SUBSTREAMID, SIO_FAULT_CLASS_NONE, 0);
+		return cfg_error(fi, SIO_FAULT_BLOCKED, SIO_FAULT_CLASS_NONE, 0);
 	} else if (cdmax && dss == S1DSS_BYPASS) {
 		c->bypass = true;
 		return 0;

@@ -425,8 +425,9 @@ static void test_s1dss(void **state)
 	env_setup(&e, 1, 0);
 	d0 = guest_page(&e);
 	s1_map(&e, e.root[0], IOVA, d0, D_PAGE | D_AF);
+	/* F_STREAM_DISABLED: blocked, but recorded (unlike an abort STE). */
 	assert_int_equal(xl(&e, IOVA, SIO_PT_R, &x), -EACCES);
-	expect_fault(&x, SIO_FAULT_BAD_SUBSTREAMID, 1, SIO_FAULT_CLASS_NONE);
+	expect_fault(&x, SIO_FAULT_BLOCKED, 1, SIO_FAULT_CLASS_NONE);
 	assert_true(x.fault.record);
 	/* SSID 0 is an ordinary SSID then. */
 	assert_int_equal(xl_ssid(&e, 0, IOVA, SIO_PT_R, &x), 0);
@@ -438,6 +439,13 @@ static void test_s1dss(void **state)
 	expect_pa(&e, 0x7000, SIO_PT_R, 0x7000);
 	env_teardown(&e);
 
+	/* The reserved S1DSS 3 terminates too. */
+	env_setup(&e, 1, 3);
+	assert_int_equal(xl(&e, IOVA, SIO_PT_R, &x), -EACCES);
+	assert_int_equal(x.fault.reason, SIO_FAULT_BLOCKED);
+	assert_true(x.fault.record);
+	env_teardown(&e);
+
 	/* Substream 0: CD 0 for no-SSID requests, and SSID 0 itself is refused. */
 	env_setup(&e, 1, 2);
 	d0 = guest_page(&e);
@@ -446,7 +454,8 @@ static void test_s1dss(void **state)
 	s1_map(&e, e.root[1], IOVA, d1, D_PAGE | D_AF);
 	expect_pa(&e, IOVA, SIO_PT_R, d0);
 	assert_int_equal(xl_ssid(&e, 0, IOVA, SIO_PT_R, &x), -EACCES);
-	assert_int_equal(x.fault.reason, SIO_FAULT_BAD_SUBSTREAMID);
+	assert_int_equal(x.fault.reason, SIO_FAULT_BLOCKED);
+	assert_true(x.fault.record);
 	assert_int_equal(xl_ssid(&e, 1, IOVA, SIO_PT_R, &x), 0);
 	assert_int_equal(x.pa, hpa(&e, d1));
 	env_teardown(&e);
@@ -581,11 +590,25 @@ static void test_bad_cd(void **state)
 	expect_pa(&e, IOVA, SIO_PT_R, data);
 	env_teardown(&e);
 
-	/* A bad STE: S1STALLD. */
+	/* Bad STEs: S1STALLD, S1CDMax beyond SSIDSIZE (20). */
 	env_base(&e, 8);
 	env_attach(&e, STE0_V | STE0_CFG(5) | e.cd_table, STE1_STALLD);
 	assert_int_equal(xl(&e, IOVA, SIO_PT_R, &x), -EACCES);
 	expect_fault(&x, SIO_FAULT_BAD_STE, 1, SIO_FAULT_CLASS_NONE);
+	assert_true(x.fault.record);
+	env_teardown(&e);
+	env_base(&e, 8);
+	env_attach(&e, STE0_V | STE0_CFG(5) | e.cd_table | STE0_CDMAX(21), 2);
+	assert_int_equal(xl(&e, IOVA, SIO_PT_R, &x), -EACCES);
+	assert_int_equal(x.fault.reason, SIO_FAULT_BAD_STE);
+	env_teardown(&e);
+	/* The reserved S1Fmt 3 reads a linear table. */
+	env_base(&e, 8);
+	data = guest_page(&e);
+	s1_map(&e, e.root[1], IOVA, data, D_PAGE | D_AF);
+	env_attach(&e, STE0_V | STE0_CFG(5) | STE0_FMT(3) | e.cd_table | STE0_CDMAX(1), 2);
+	assert_int_equal(xl_ssid(&e, 1, IOVA, SIO_PT_R, &x), 0);
+	assert_int_equal(x.pa, hpa(&e, data));
 	env_teardown(&e);
 }
 
