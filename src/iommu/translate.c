@@ -34,7 +34,7 @@
 #include "iommu/iommu_priv.h"
 #include "iommu/rcu.h"
 
-#define ACC_RWX SIO_ACC_RWX
+#define ACC_RWX	SIO_ACC_RWX
 
 /* Slot of a valid @pasid, or NULL when no attachment was ever made there. */
 static const struct sio_attach *pasid_slot(const struct sio_iommu_dev *dev, uint32_t pasid)
@@ -242,7 +242,7 @@ int sio_xlate_paging(const struct sio_xreq *r, struct sio_domain *d, uint64_t ta
 	sio_stat_add(r->dev->stat_idx, SIO_STAT_LOAD, res.loads);
 	if (ret)
 		return sio_xlate_fault(r, sio_pt_fault_reason(res.fault), d->did, res.level,
-			     res.fault_entry_addr, out);
+				       res.fault_entry_addr, out);
 
 	/*
 	 * With set_ad the formats grant W only once the leaf is dirty, so a

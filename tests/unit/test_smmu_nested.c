@@ -1071,6 +1071,51 @@ static void test_concurrent(void **state)
 	env_teardown(&e);
 }
 
+static void *dev_churn(void *arg)
+{
+	struct sio_iommu_dev_cfg dcfg = { .rid = RID + 1, .pasid_bits = 4 };
+	struct race *r = arg;
+	struct sio_iommu_dev *dev;
+	struct sio_xlate x;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		if (sio_iommu_dev_create(r->e->iommu, &dcfg, &dev) ||
+		    sio_iommu_dev_attach(dev, SIO_NO_PASID, r->e->nd) ||
+		    sio_iommu_translate(dev, true, 1, IOVA, SIO_PT_R, &x) ||
+		    x.pa != hpa(r->e, r->data[1]))
+			__atomic_fetch_add(&r->errors, 1, __ATOMIC_RELAXED);
+		sio_iommu_dev_destroy(dev);
+	}
+	return NULL;
+}
+
+/* Configuration commands against devices being created and destroyed. */
+static void test_commands_vs_destroy(void **state)
+{
+	struct race r = { 0 };
+	pthread_t th;
+	struct env e;
+	unsigned int i;
+
+	(void)state;
+	env_setup(&e, 1, 2);
+	r.e = &e;
+	r.data[0] = guest_page(&e);
+	r.data[1] = guest_page(&e);
+	s1_map(&e, e.root[1], IOVA, r.data[1], D_PAGE | D_AF);
+	assert_int_equal(pthread_create(&th, NULL, dev_churn, &r), 0);
+	for (i = 0; i < 2000; i++) {
+		assert_int_equal(cmd(&e, CMD_CFGI_STE | (uint64_t)(RID + 1) << 32, 0), 0);
+		assert_int_equal(cmd(&e, CMD_CFGI_CD | 1ULL << 12 | (uint64_t)(RID + 1) << 32, 0),
+				 0);
+		assert_int_equal(cmd(&e, CMD_CFGI_ALL, 0), 0);
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(th, NULL);
+	assert_int_equal(r.errors, 0);
+	env_teardown(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1090,6 +1135,7 @@ int main(void)
 		cmocka_unit_test(test_commands),
 		cmocka_unit_test(test_attach_rules),
 		cmocka_unit_test(test_concurrent),
+		cmocka_unit_test(test_commands_vs_destroy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
