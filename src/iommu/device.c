@@ -11,6 +11,12 @@
  * domain's entries are still right for its other users and are dropped by
  * its free).
  *
+ * SMMU nested domains: the RID slot of an S1-translate STE gets its IOTLB
+ * key from the configuration cache (smmu.c); a bypass STE's slot uses the
+ * parent's key; an abort STE's slot matches nothing. Any RID attach drops the
+ * device's configuration cache. The device registry (RID -> devices, for
+ * SMMU commands) lives under iommu->dev_lock, taken before dev->lock.
+ *
  * Locking: dev->lock serialises slot writes and PASID-table allocation.
  * Readers load each slot word atomically (iommu_priv.h says why a mix of
  * old and new words is harmless) and the PASID directory and leaves with
@@ -51,8 +57,42 @@ int sio_iommu_dev_create(struct sio_iommu *iommu, const struct sio_iommu_dev_cfg
 		dev->ndir = sio_max(1u, (1u << cfg->pasid_bits) >> SIO_PASID_LEAF_SHIFT);
 	pthread_mutex_init(&dev->lock, NULL);
 	sio_iommu_count_object(iommu, false, 1);
+	sio_iommu_dev_register(dev);
 	*out = dev;
 	return 0;
+}
+
+static unsigned int rid_hash(uint32_t rid)
+{
+	return (rid * 0x9e3779b1u) >> 26;
+}
+
+_Static_assert(SIO_DEV_HASH == 64, "rid_hash gives 6 bits");
+
+void sio_iommu_dev_register(struct sio_iommu_dev *dev)
+{
+	struct sio_iommu *iommu = dev->iommu;
+	unsigned int h = rid_hash(dev->rid);
+
+	pthread_mutex_lock(&iommu->dev_lock);
+	dev->hash_next = iommu->dev_hash[h];
+	iommu->dev_hash[h] = dev;
+	pthread_mutex_unlock(&iommu->dev_lock);
+}
+
+void sio_iommu_dev_unregister(struct sio_iommu_dev *dev)
+{
+	struct sio_iommu *iommu = dev->iommu;
+	struct sio_iommu_dev **pp;
+
+	pthread_mutex_lock(&iommu->dev_lock);
+	for (pp = &iommu->dev_hash[rid_hash(dev->rid)]; *pp; pp = &(*pp)->hash_next) {
+		if (*pp == dev) {
+			*pp = dev->hash_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&iommu->dev_lock);
 }
 
 static void slot_release(struct sio_attach *slot)
@@ -67,6 +107,9 @@ void sio_iommu_dev_destroy(struct sio_iommu_dev *dev)
 
 	if (!dev)
 		return;
+	/* After this no SMMU command can reach the device. */
+	sio_iommu_dev_unregister(dev);
+	sio_smmu_cfg_destroy(dev);
 	slot_release(&dev->rid_slot);
 	if (dev->pasid_dir) {
 		for (i = 0; i < dev->ndir; i++) {
@@ -150,21 +193,35 @@ static struct sio_attach *pasid_slot_get(struct sio_iommu_dev *dev, uint32_t pas
  */
 static void slot_write(struct sio_attach *slot, struct sio_domain *domain, uint32_t pasid)
 {
-	if (domain) {
-		__atomic_store_n(&slot->hseed, domain->hseed, __ATOMIC_RELAXED);
-		__atomic_store_n(&slot->sizes, domain->sizes, __ATOMIC_RELAXED);
-		__atomic_store_n(&slot->pkey, sio_attach_pkey(domain->sizes & 0xff),
+	/* Whose IOTLB entries the slot's hits use (an SMMU bypass STE: the parent's). */
+	struct sio_domain *key = domain;
+	uint64_t tag = SIO_IOTLB_TAG_NONE;
+
+	if (domain && domain->kind == SIO_DOMAIN_SMMU_NESTED)
+		key = domain->smmu_mode == SIO_SMMU_BYPASS ? domain->parent : NULL;
+	if (key) {
+		__atomic_store_n(&slot->hseed, key->hseed, __ATOMIC_RELAXED);
+		__atomic_store_n(&slot->sizes, key->sizes, __ATOMIC_RELAXED);
+		__atomic_store_n(&slot->pkey, sio_attach_pkey(key->sizes & 0xff),
 				 __ATOMIC_RELAXED);
+		tag = sio_iotlb_tag(key->serial, pasid != SIO_NO_PASID, pasid);
 	}
+	/*
+	 * An SMMU S1 domain starts with a tag that matches nothing: the miss
+	 * path fetches the configuration and then sets the slot's key (smmu.c).
+	 */
 	__atomic_store_n(&slot->domain, domain, __ATOMIC_RELEASE);
-	__atomic_store_n(&slot->tag,
-			 domain ? sio_iotlb_tag(domain->serial, pasid != SIO_NO_PASID, pasid)
-				: SIO_IOTLB_TAG_NONE,
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&slot->tag, tag, __ATOMIC_RELEASE);
+}
+
+static bool is_smmu_nested(const struct sio_domain *d)
+{
+	return d && d->kind == SIO_DOMAIN_SMMU_NESTED;
 }
 
 int sio_iommu_dev_attach(struct sio_iommu_dev *dev, uint32_t pasid, struct sio_domain *domain)
 {
+	struct sio_smmu_cfg *dropped = NULL;
 	struct sio_attach *slot;
 	struct sio_domain *old;
 	int ret = 0;
@@ -175,24 +232,52 @@ int sio_iommu_dev_attach(struct sio_iommu_dev *dev, uint32_t pasid, struct sio_d
 		return -EINVAL;
 	if (domain && domain->dirty_cap && !(dev->caps & SIO_DEV_CAP_DIRTY))
 		return -EINVAL;
+	/* An SMMU nested domain is a whole STE: the RID only. */
+	if (pasid != SIO_NO_PASID && is_smmu_nested(domain))
+		return -EINVAL;
 
 	pthread_mutex_lock(&dev->lock);
-	slot = pasid == SIO_NO_PASID ? &dev->rid_slot : pasid_slot_get(dev, pasid);
+	if (pasid == SIO_NO_PASID) {
+		if (is_smmu_nested(domain) && dev->npasid_attached) {
+			ret = -EBUSY;
+			goto out;
+		}
+		slot = &dev->rid_slot;
+		/* A (re-)attach installs a new STE: the configuration cache goes. */
+		sio_smmu_cfg_drop_locked(dev, &dropped);
+	} else {
+		if (domain && is_smmu_nested(dev->rid_slot.domain)) {
+			ret = -EBUSY;
+			goto out;
+		}
+		slot = pasid_slot_get(dev, pasid);
+	}
 	if (!slot) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	old = slot->domain;
 	if (old == domain)
-		goto out;
+		goto out_rewrite;
 	if (domain)
 		__atomic_fetch_add(&domain->users, 1, __ATOMIC_RELAXED);
+	if (pasid != SIO_NO_PASID && domain && !old)
+		dev->npasid_attached++;
+	else if (pasid != SIO_NO_PASID && !domain && old)
+		dev->npasid_attached--;
 	slot_write(slot, domain, pasid);
 	/* Release: the slot no longer names old before its free can see users == 0. */
 	if (old)
 		__atomic_fetch_sub(&old->users, 1, __ATOMIC_RELEASE);
+	goto out;
+out_rewrite:
+	/* The same domain again: only an SMMU S1 slot's key (dropped above) changes. */
+	if (pasid == SIO_NO_PASID && is_smmu_nested(domain))
+		slot_write(slot, domain, pasid);
 out:
 	pthread_mutex_unlock(&dev->lock);
+	/* Readers of dropped configurations are in RCU sections: free after a grace period. */
+	sio_smmu_cfg_free_list(dropped);
 	return ret;
 }
 

@@ -14,7 +14,9 @@
  * its lock) so that every change of stage 2 that must invalidate (unmap,
  * dirty-tracking toggle, dirty clear) also removes the combined entries
  * derived from it: they are keyed by guest IOVA, so a GPA range cannot
- * select them, and all of each nested DID goes (VT-d type-2 PSI).
+ * select them, and all of each nested DID goes (VT-d type-2 PSI). SMMU
+ * nested domains (a guest STE) are on the same list; their combined entries
+ * are tagged by the parent's stage-1 tag space (s1_serial) and ASID.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -84,6 +86,13 @@ int sio_domain_alloc_paging(struct sio_iommu *iommu, const struct sio_domain_pag
 	ret = sio_iommu_did_alloc(iommu, &d->did, &d->serial);
 	if (ret)
 		goto err_pt;
+	if (cfg->nest_parent) {
+		ret = sio_iommu_serial_alloc(iommu, &d->s1_serial);
+		if (ret)
+			goto err_did;
+		d->s1_hseed = sio_iotlb_hseed(d->s1_serial);
+		sio_iommu_did_set_s1(iommu, d->did, d->s1_serial);
+	}
 
 	d->iommu = iommu;
 	d->kind = SIO_DOMAIN_PAGING;
@@ -106,11 +115,24 @@ int sio_domain_alloc_paging(struct sio_iommu *iommu, const struct sio_domain_pag
 	*out = d;
 	return 0;
 
+err_did:
+	sio_iommu_did_free(iommu, d->did);
 err_pt:
 	sio_pt_destroy(d->pt);
 err_free:
 	free(d);
 	return ret;
+}
+
+/* Link nested domain @d (VT-d or SMMU) into its parent's list. */
+static void nested_link(struct sio_domain *d)
+{
+	struct sio_domain *parent = d->parent;
+
+	pthread_mutex_lock(&parent->lock);
+	d->nested_next = parent->nested_head;
+	parent->nested_head = d;
+	pthread_mutex_unlock(&parent->lock);
 }
 
 int sio_domain_alloc_nested(struct sio_iommu *iommu, struct sio_domain *parent,
@@ -166,11 +188,62 @@ int sio_domain_alloc_nested(struct sio_iommu *iommu, struct sio_domain *parent,
 	d->s1_cfg = s1;
 	d->s1_root_gpa = cfg->s1_root_gpa;
 	pthread_mutex_init(&d->lock, NULL);
+	nested_link(d);
+	sio_iommu_count_object(iommu, true, 1);
+	*out = d;
+	return 0;
+}
 
-	pthread_mutex_lock(&parent->lock);
-	d->nested_next = parent->nested_head;
-	parent->nested_head = d;
-	pthread_mutex_unlock(&parent->lock);
+#define STE0_V			(1ULL << 0)
+#define STE0_CFG_SHIFT		1
+#define STE_CFG_BYPASS		4
+#define STE_CFG_S1		5
+
+int sio_domain_alloc_smmu_nested(struct sio_iommu *iommu, struct sio_domain *parent,
+				 const uint64_t ste[2], struct sio_domain **out)
+{
+	enum sio_smmu_mode mode;
+	struct sio_domain *d;
+	unsigned int config;
+	int ret;
+
+	if (!parent || parent->iommu != iommu || parent->kind != SIO_DOMAIN_PAGING ||
+	    !parent->nest_parent || parent->pt_cfg->format != SIO_PT_ARM_S2)
+		return -EINVAL;
+	config = (unsigned int)(ste[0] >> STE0_CFG_SHIFT) & 7;
+	if (!(ste[0] & STE0_V) || !(config & 4))
+		mode = SIO_SMMU_ABORT;
+	else if (config == STE_CFG_BYPASS)
+		mode = SIO_SMMU_BYPASS;
+	else if (config == STE_CFG_S1)
+		mode = SIO_SMMU_S1;
+	else
+		return -EINVAL;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	ret = sio_iommu_did_alloc(iommu, &d->did, &d->serial);
+	if (ret) {
+		free(d);
+		return ret;
+	}
+	d->iommu = iommu;
+	d->kind = SIO_DOMAIN_SMMU_NESTED;
+	d->hseed = sio_iotlb_hseed(d->serial);
+	/* Slots take the IOTLB key from the configuration (smmu.c), not from here. */
+	d->sizes = parent->sizes;
+	d->aperture_start = 0;
+	d->aperture_last = UINT64_MAX;	/* the walk checks the regions */
+	d->pgsize_bitmap = parent->pgsize_bitmap;
+	d->parent = parent;
+	d->smmu_mode = mode;
+	d->ste[0] = ste[0];
+	d->ste[1] = ste[1];
+	pthread_mutex_init(&d->lock, NULL);
+	/* Before any combined entry can exist: stage-2 changes flush the tag space from now on. */
+	__atomic_store_n(&parent->s1_used, true, __ATOMIC_SEQ_CST);
+	nested_link(d);
 	sio_iommu_count_object(iommu, true, 1);
 	*out = d;
 	return 0;
@@ -192,17 +265,22 @@ static void nested_unlink(struct sio_domain *d)
 }
 
 /*
- * Stage 2 of @d changed: drop every entry of every nested domain on it.
- * Caller holds d->lock (so the list is stable) and has changed the table
- * already; each invalidation's generation bump also abandons the fills of
- * nested walks that read the old stage 2.
+ * Stage 2 of @d changed: drop every entry of every VT-d nested domain on it
+ * and, once an SMMU nested domain was allocated on it, every combined entry
+ * of its stage-1 tag space (any ASID: Linux's S12_VMALL for a nesting
+ * parent). Caller holds d->lock (so the list is stable) and has changed the
+ * table already; each invalidation's generation bump also abandons the
+ * fills of nested walks that read the old stage 2.
  */
 static void inv_nested_locked(struct sio_domain *d)
 {
 	struct sio_domain *n;
 
 	for (n = d->nested_head; n; n = n->nested_next)
-		sio_iommu_inv_serial(d->iommu, n->serial);
+		if (n->kind == SIO_DOMAIN_NESTED)
+			sio_iommu_inv_serial(d->iommu, n->serial);
+	if (__atomic_load_n(&d->s1_used, __ATOMIC_SEQ_CST))
+		sio_iommu_inv_serial(d->iommu, d->s1_serial);
 }
 
 int sio_domain_free(struct sio_domain *d)
@@ -228,8 +306,10 @@ int sio_domain_free(struct sio_domain *d)
 	 */
 	sio_rcu_synchronize();
 	sio_iommu_inv_serial(iommu, d->serial);
+	if (__atomic_load_n(&d->s1_used, __ATOMIC_RELAXED))
+		sio_iotlb_inv_domain(&iommu->iotlb, d->s1_serial);
 	/* A nested domain leaves its parent's list only after no walker can use it. */
-	if (d->kind == SIO_DOMAIN_NESTED)
+	if (d->kind != SIO_DOMAIN_PAGING)
 		nested_unlink(d);
 	else
 		sio_pt_destroy(d->pt);

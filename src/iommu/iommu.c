@@ -64,6 +64,11 @@ int sio_iommu_create(const struct sio_iommu_cfg *cfg, struct sio_iommu **out)
 		ret = -ENOMEM;
 		goto err_did_map;
 	}
+	iommu->did_s1_serial = calloc(num_dids / DID_LEAF + 1, sizeof(*iommu->did_s1_serial));
+	if (!iommu->did_s1_serial) {
+		ret = -ENOMEM;
+		goto err_did_serial;
+	}
 	iommu->next_serial = 1;
 	ret = sio_stat_idx_alloc(&iommu->stat_idx);
 	if (ret)
@@ -73,6 +78,7 @@ int sio_iommu_create(const struct sio_iommu_cfg *cfg, struct sio_iommu **out)
 	if (ret)
 		goto err_stat_idx;
 	pthread_mutex_init(&iommu->lock, NULL);
+	pthread_mutex_init(&iommu->dev_lock, NULL);
 	/* The index may have been used before: count from its current sums. */
 	sio_stat_sum(iommu->stat_idx, iommu->stat_base);
 	*out = iommu;
@@ -81,6 +87,7 @@ int sio_iommu_create(const struct sio_iommu_cfg *cfg, struct sio_iommu **out)
 err_stat_idx:
 	sio_stat_idx_free(iommu->stat_idx);
 err_did_serial:
+	free(iommu->did_s1_serial);
 	free(iommu->did_serial);
 err_did_map:
 	free(iommu->did_map);
@@ -101,8 +108,12 @@ void sio_iommu_destroy(struct sio_iommu *iommu)
 	sio_iotlb_fini(&iommu->iotlb);
 	sio_stat_idx_free(iommu->stat_idx);
 	pthread_mutex_destroy(&iommu->lock);
-	for (i = 0; i <= iommu->num_dids / DID_LEAF; i++)
+	pthread_mutex_destroy(&iommu->dev_lock);
+	for (i = 0; i <= iommu->num_dids / DID_LEAF; i++) {
 		free(iommu->did_serial[i]);
+		free(iommu->did_s1_serial[i]);
+	}
+	free(iommu->did_s1_serial);
 	free(iommu->did_serial);
 	free(iommu->did_map);
 	free(iommu);
@@ -131,7 +142,7 @@ int sio_iommu_did_alloc(struct sio_iommu *iommu, uint32_t *did, uint64_t *serial
 	if (iommu->next_serial > SIO_IOTLB_SERIAL_MAX)
 		goto out;
 	for (w = 0; w < nwords; w++) {
-		uint64_t **leafp;
+		uint64_t **leafp, **s1p;
 		unsigned int b, n;
 
 		if (iommu->did_map[w] == UINT64_MAX)
@@ -141,6 +152,16 @@ int sio_iommu_did_alloc(struct sio_iommu *iommu, uint32_t *did, uint64_t *serial
 		if (n > iommu->num_dids)
 			break;
 		leafp = &iommu->did_serial[n / DID_LEAF];
+		s1p = &iommu->did_s1_serial[n / DID_LEAF];
+		if (!*s1p) {
+			uint64_t *leaf = calloc(DID_LEAF, sizeof(*leaf));
+
+			if (!leaf) {
+				ret = -ENOMEM;
+				break;
+			}
+			__atomic_store_n(s1p, leaf, __ATOMIC_RELEASE);
+		}
 		if (!*leafp) {
 			uint64_t *leaf = calloc(DID_LEAF, sizeof(*leaf));
 
@@ -166,19 +187,52 @@ void sio_iommu_did_free(struct sio_iommu *iommu, uint32_t did)
 {
 	pthread_mutex_lock(&iommu->lock);
 	__atomic_store_n(&iommu->did_serial[did / DID_LEAF][did % DID_LEAF], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&iommu->did_s1_serial[did / DID_LEAF][did % DID_LEAF], 0,
+			 __ATOMIC_RELAXED);
 	iommu->did_map[did / 64] &= ~(1ULL << (did % 64));
 	pthread_mutex_unlock(&iommu->lock);
 }
 
-/* Serial of the domain holding @did, 0 if none (nothing of it can be cached). */
-static uint64_t did_serial(struct sio_iommu *iommu, uint32_t did)
+int sio_iommu_serial_alloc(struct sio_iommu *iommu, uint64_t *serial)
+{
+	int ret = -ENOSPC;
+
+	pthread_mutex_lock(&iommu->lock);
+	if (iommu->next_serial <= SIO_IOTLB_SERIAL_MAX) {
+		*serial = iommu->next_serial++;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&iommu->lock);
+	return ret;
+}
+
+void sio_iommu_did_set_s1(struct sio_iommu *iommu, uint32_t did, uint64_t s1_serial)
+{
+	pthread_mutex_lock(&iommu->lock);
+	__atomic_store_n(&iommu->did_s1_serial[did / DID_LEAF][did % DID_LEAF], s1_serial,
+			 __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&iommu->lock);
+}
+
+static uint64_t did_lookup(struct sio_iommu *iommu, uint64_t **table, uint32_t did)
 {
 	uint64_t *leaf;
 
 	if (did > iommu->num_dids)
 		return 0;
-	leaf = __atomic_load_n(&iommu->did_serial[did / DID_LEAF], __ATOMIC_ACQUIRE);
+	leaf = __atomic_load_n(&table[did / DID_LEAF], __ATOMIC_ACQUIRE);
 	return leaf ? __atomic_load_n(&leaf[did % DID_LEAF], __ATOMIC_RELAXED) : 0;
+}
+
+/* Serial of the domain holding @did, 0 if none (nothing of it can be cached). */
+uint64_t sio_iommu_did_serial(struct sio_iommu *iommu, uint32_t did)
+{
+	return did_lookup(iommu, iommu->did_serial, did);
+}
+
+uint64_t sio_iommu_did_s1_serial(struct sio_iommu *iommu, uint32_t did)
+{
+	return did_lookup(iommu, iommu->did_s1_serial, did);
 }
 
 void sio_iommu_count_object(struct sio_iommu *iommu, bool domain, int delta)
@@ -209,6 +263,8 @@ void sio_iommu_get_stats(struct sio_iommu *iommu, struct sio_iommu_stats *st)
 	st->iotlb_inserts = sum[SIO_STAT_INSERT] - base[SIO_STAT_INSERT];
 	st->iotlb_evictions = sum[SIO_STAT_EVICT] - base[SIO_STAT_EVICT];
 	st->iotlb_full_flushes = sum[SIO_STAT_FULL_FLUSH] - base[SIO_STAT_FULL_FLUSH];
+	st->cfg_hits = sum[SIO_STAT_CFG_HIT] - base[SIO_STAT_CFG_HIT];
+	st->cfg_misses = sum[SIO_STAT_CFG_MISS] - base[SIO_STAT_CFG_MISS];
 }
 
 void sio_iommu_reset_stats(struct sio_iommu *iommu)
@@ -241,12 +297,12 @@ void sio_iommu_inv_serial(struct sio_iommu *iommu, uint64_t serial)
 
 void sio_iommu_invalidate(struct sio_iommu *iommu, uint32_t did, uint64_t iova, uint64_t size)
 {
-	sio_iommu_inv_serial_range(iommu, did_serial(iommu, did), iova, size);
+	sio_iommu_inv_serial_range(iommu, sio_iommu_did_serial(iommu, did), iova, size);
 }
 
 void sio_iommu_invalidate_did(struct sio_iommu *iommu, uint32_t did)
 {
-	sio_iommu_inv_serial(iommu, did_serial(iommu, did));
+	sio_iommu_inv_serial(iommu, sio_iommu_did_serial(iommu, did));
 }
 
 void sio_iommu_invalidate_all(struct sio_iommu *iommu)

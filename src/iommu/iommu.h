@@ -125,6 +125,16 @@ struct sio_iommu_stats {
 	uint64_t iotlb_inserts;		/* entries filled after a successful walk */
 	uint64_t iotlb_evictions;	/* valid entries replaced for lack of room */
 	uint64_t iotlb_full_flushes;	/* SIO_IOTLB_FLUSH_ALL capacity flushes */
+	/*
+	 * Configuration-cache lookups of SMMU nested translations (one per
+	 * translation that needs the decoded STE + CD: every IOTLB miss of a
+	 * RID request, every request with an SSID). A miss fetches the CD
+	 * through stage 2: that stage-2 walk counts as a walk and its loads as
+	 * pte_loads (so does a 2-level CD table's L1 descriptor's); the CD and
+	 * L1 descriptor reads themselves are not table-entry loads.
+	 */
+	uint64_t cfg_hits;
+	uint64_t cfg_misses;
 };
 
 void sio_iommu_get_stats(struct sio_iommu *iommu, struct sio_iommu_stats *st);
@@ -146,6 +156,20 @@ void sio_iommu_invalidate(struct sio_iommu *iommu, uint32_t did, uint64_t iova, 
 void sio_iommu_invalidate_did(struct sio_iommu *iommu, uint32_t did);
 void sio_iommu_invalidate_all(struct sio_iommu *iommu);
 
+/*
+ * Execute one physical SMMUv3 command (hw-model §2.8 table; 128 bits: cmd[0] = bits 63:0,
+ * cmd[1] = bits 127:64) synchronously on @iommu, as the host driver issues it. VMID fields name
+ * the stage-2 (nest_parent) domain whose DID is that VMID; SID fields name the device context of
+ * @iommu whose RID is that SID (an unknown SID/VMID has nothing cached: success).
+ * Fields: opcode cmd[0] 7:0, SSEC b10, NUM 16:12, SCALE 24:20, SSID 31:12 (CFGI_CD), SID 63:32
+ * or VMID 47:32 + ASID 63:48; cmd[1]: RANGE 4:0 (CFGI_STE_RANGE), TG 11:10, ADDR 63:12.
+ * TLBI_NH_VA/VAA/S2_IPA ranges: TG = 0: the 4 KiB at ADDR; else (NUM + 1) * 2^SCALE pages
+ * of 2^(TG * 2 + 10) bytes from ADDR; an entry overlapping the range goes. CFGI_* with SSEC
+ * set is a bad field. Every call counts as one invalidation.
+ * Return: 0, -EIO (CERROR_ILL: an opcode softiommu's SMMU does not implement, or a bad field).
+ */
+int sio_smmu_cmd(struct sio_iommu *iommu, const uint64_t cmd[2]);
+
 /* Test hook: number of valid IOTLB entries (a scan; not synchronised with writers). */
 unsigned int sio_iommu_iotlb_count(struct sio_iommu *iommu);
 
@@ -154,6 +178,8 @@ unsigned int sio_iommu_iotlb_count(struct sio_iommu *iommu);
 enum sio_domain_kind {
 	SIO_DOMAIN_PAGING,	/* a kernel-managed table (struct sio_pt) */
 	SIO_DOMAIN_NESTED,	/* a guest stage 1 (x86-64, in GPA space) over a paging stage 2 */
+	/* SMMUv3: a guest STE (CD table + VMSA stage 1 in IPA space) over a paging stage 2 */
+	SIO_DOMAIN_SMMU_NESTED,
 };
 
 struct sio_domain_paging_cfg {
@@ -213,6 +239,88 @@ int sio_domain_alloc_paging(struct sio_iommu *iommu, const struct sio_domain_pag
  */
 int sio_domain_alloc_nested(struct sio_iommu *iommu, struct sio_domain *parent,
 			    const struct sio_domain_nested_cfg *cfg, struct sio_domain **out);
+/*
+ * SMMUv3 nesting (hw-model §2.3-§2.8, §4.2, §5.3, §5.4).
+ *
+ * Stage 2 is the parent's SIO_PT_ARM_S2 table (IPA -> PA). The STE's
+ * S1ContextPtr, the CD table, the CDs and the stage-1 tables are guest
+ * memory: every such address is an IPA translated through stage 2 (R).
+ *
+ * STE (ste[0]: V b0, Config 3:1, S1Fmt 5:4, S1ContextPtr 51:6, S1CDMax
+ * 63:59; ste[1]: S1DSS 1:0, S1STALLD b27), checked when a translation
+ * fetches the configuration: S1STALLD = 1 or S1CDMax > SIO_PASID_BITS_MAX (the
+ * model's SSIDSIZE) give SIO_FAULT_BAD_STE; the reserved S1Fmt 3 and S1DSS 3
+ * act as 0. Requests without an SSID: S1CDMax = 0 uses CD 0; else S1DSS 0
+ * terminates (F_STREAM_DISABLED: SIO_FAULT_BLOCKED with record set), 1
+ * bypasses stage 1 (a stage-2-only translation cached under the parent's RID
+ * tag), 2 uses CD 0. Requests with SSID s: S1CDMax = 0, s >= 2^S1CDMax or s
+ * beyond the device's pasid_bits give SIO_FAULT_BAD_SUBSTREAMID; s = 0 with
+ * S1DSS = 2 is F_STREAM_DISABLED (SIO_FAULT_BLOCKED, recorded).
+ * CD address: S1Fmt 0 (or S1CDMax 0): S1ContextPtr + s * 64; S1Fmt 1 / 2:
+ * two levels, 2^6 / 2^10 CDs per leaf table: the L1 descriptor (V b0, L2Ptr
+ * 51:12) at S1ContextPtr + (s >> split) * 8, an invalid one gives
+ * SIO_FAULT_BAD_SUBSTREAMID; the CD at L2Ptr + (s & (2^split - 1)) * 64.
+ * A stage-2 fault on a CD / L1 descriptor address is a stage-2 fault of
+ * class CD (fault.gpa = that IPA); an unreadable host address gives
+ * SIO_FAULT_CD_FETCH.
+ * CD (64-bit words cd[0..2]): T0SZ 5:0, TG0 7:6, EPD0 b14, ENDI b15, T1SZ
+ * 21:16, TG1 23:22, EPD1 b30, V b31, IPS 34:32, AFFD b35, TBI 39:38, AA64
+ * b41, HD b42, HA b43, S b44, R b45, A b46, ASID 63:48; TTB0 = cd[1] 51:4,
+ * TTB1 = cd[2] 51:4, HAD0/HAD1 = bit 1 of cd[1]/cd[2]. SIO_FAULT_BAD_CD
+ * unless V, AA64 and A are 1, ENDI, S, HA and HD are 0, IPS is not 7 and,
+ * for each region not disabled by EPDx,
+ * TxSZ is in 16..39, TGx names a granule and TTBx < 2^OAS, where OAS =
+ * min(IPS size, 48; 52 for a 64 KiB granule).
+ *
+ * Stage-1 walk: TBI (TBI0 for addresses with bit 55 clear, TBI1 otherwise)
+ * makes bits 63:56 copies of bit 55; TTB0 if bits 63:64-T0SZ are 0, TTB1 if
+ * bits 63:64-T1SZ are 1, else (the gap) or with EPDx set SIO_FAULT_RANGE.
+ * Then invalid descriptor -> SIO_FAULT_NOT_PRESENT (a reserved encoding:
+ * SIO_FAULT_RESERVED), APTable[1] (unless HADx) -> SIO_FAULT_PERM, AF = 0 without AFFD ->
+ * SIO_FAULT_ACCESS_FLAG, AP[2] on a write -> SIO_FAULT_PERM, output beyond
+ * OAS -> SIO_FAULT_ADDR_SIZE (AP[1] and privilege are ignored; no HTTU).
+ * The architecture's F_TRANSLATION is RANGE, NOT_PRESENT or RESERVED here.
+ * The output IPA then goes through stage 2 with the request's rights.
+ *
+ * Faults: stage 1 or 2 as above; fclass CD for the CD fetch and decode, TT
+ * for stage-2 faults on stage-1 table addresses and unreadable stage-1
+ * tables (SIO_FAULT_TABLE_READ), IN for the input (stage-1 walk faults and
+ * the output IPA's stage-2 fault), NONE for BAD_STE / BAD_SUBSTREAMID and
+ * the abort STE. record: CD.R for stage-1 RANGE/NOT_PRESENT/RESERVED/
+ * ACCESS_FLAG/PERM/ADDR_SIZE faults, false for an abort STE, true for the
+ * rest. fault.did is the SMMU nested domain's DID.
+ *
+ * Caches. A configuration cache per device (one entry per SSID and one for
+ * requests without SSID) holds the decoded STE + CD (never a fault). It is
+ * used until sio_smmu_cmd() CFGI_CD (that SID and SSID; it also drops the
+ * no-SSID entry if that used the same CD), CFGI_CD_ALL / CFGI_STE /
+ * CFGI_STE_RANGE / CFGI_ALL (the whole device) or any attach at the
+ * device's RID: guest edits of the CD are invisible until then. IOTLB
+ * entries are combined (size the smaller leaf, rights the intersection),
+ * tagged by the parent's stage-1 tag space and the CD's ASID (not by SSID):
+ * they survive CFGI and a change of attachment, and are removed by
+ * sio_smmu_cmd() TLBI commands, by sio_iommu_invalidate_all(), and by any
+ * unmap or dirty-tracking change of the parent (which removes every
+ * combined entry of every ASID on it and nothing else).
+ *
+ * Attachment: only at the RID (PASID: -EINVAL), not while the device has
+ * PASID attachments (-EBUSY); while it is attached, PASID attaches give
+ * -EBUSY and requests with a PASID use it with CD[SSID].
+ */
+
+/*
+ * Allocate an SMMUv3 nested domain on @parent (a nest_parent paging domain of @iommu in
+ * SIO_PT_ARM_S2 format) from the guest STE's first two 64-bit words @ste (little-endian values
+ * already in host order). The caller (the Linux-driver layer) has already rejected bits outside
+ * Linux's NESTING_ALLOWED masks; here: V=0 or Config abort (0b0xx) -> an abort domain (DMA
+ * faults, SIO_FAULT_BLOCKED, nothing recorded); bypass (0b100) -> stage 2 only (translations
+ * are exactly the parent's, cached under the parent's tag); S1 translate (0b101) -> nested.
+ * Other Config values: -EINVAL (so is a parent that is not a nest_parent ARM_S2 paging domain
+ * of @iommu). Return: 0, -EINVAL, -ENOSPC, -ENOMEM.
+ */
+int sio_domain_alloc_smmu_nested(struct sio_iommu *iommu, struct sio_domain *parent,
+				 const uint64_t ste[2], struct sio_domain **out);
+
 /*
  * Free a domain nothing is attached to: waits for a grace period (no
  * translation can still be walking it or about to cache it), invalidates
@@ -315,9 +423,13 @@ struct sio_iommu *sio_iommu_dev_iommu(const struct sio_iommu_dev *dev);
  * call returns, no translation that starts uses the old attachment (IOTLB
  * entries are tagged by domain and looked up through the current one; the
  * old domain's entries are left to its other users and to its free).
+ * Any attach at the RID drops the device's SMMU configuration cache.
  * Return: 0, -EINVAL (domain of another IOMMU; PASID beyond the device's
  * width or the device has none; dirty-tracking domain on a device without
- * SIO_DEV_CAP_DIRTY), -ENOMEM (first attachment in a PASID table block).
+ * SIO_DEV_CAP_DIRTY; an SMMU nested domain at a PASID), -EBUSY (an SMMU
+ * nested domain at the RID while PASIDs are attached; a domain at a PASID
+ * while an SMMU nested domain is at the RID), -ENOMEM (first attachment in a
+ * PASID table block).
  */
 int sio_iommu_dev_attach(struct sio_iommu_dev *dev, uint32_t pasid, struct sio_domain *domain);
 /* The domain attached to the RID (SIO_NO_PASID) or @pasid, NULL if blocked. */
@@ -327,7 +439,8 @@ struct sio_domain *sio_iommu_dev_get_domain(struct sio_iommu_dev *dev, uint32_t 
 
 enum sio_fault_reason {
 	SIO_FAULT_NONE = 0,
-	SIO_FAULT_BLOCKED,		/* nothing (or the blocking state) attached */
+	/* nothing (or the blocking state) attached; SMMU: an abort STE, F_STREAM_DISABLED */
+	SIO_FAULT_BLOCKED,
 	SIO_FAULT_PASID_INVALID,	/* PASID beyond the device's width, or none supported */
 	SIO_FAULT_APERTURE,		/* outside the domain's aperture */
 	SIO_FAULT_RANGE,		/* beyond the table's input range / non-canonical */
@@ -338,6 +451,18 @@ enum sio_fault_reason {
 	SIO_FAULT_ADDR_SIZE,		/* output beyond the output address size */
 	SIO_FAULT_TABLE_READ,		/* a table entry could not be read */
 	SIO_FAULT_AD_UPDATE,		/* an accessed/dirty update could not be written */
+	SIO_FAULT_BAD_STE,		/* SMMU: C_BAD_STE (an STE field the model rejects) */
+	SIO_FAULT_BAD_CD,		/* SMMU: C_BAD_CD (an invalid or unsupported CD) */
+	SIO_FAULT_CD_FETCH,		/* SMMU: F_CD_FETCH (CD memory unreadable) */
+	SIO_FAULT_BAD_SUBSTREAMID,	/* SMMU: C_BAD_SUBSTREAMID */
+};
+
+/* SMMU event class of a fault (the input whose translation failed). */
+enum sio_fault_class {
+	SIO_FAULT_CLASS_NONE,		/* no SMMU translation class (VT-d, config errors) */
+	SIO_FAULT_CLASS_CD,		/* fetching or decoding the CD */
+	SIO_FAULT_CLASS_TT,		/* a stage-1 table walk read */
+	SIO_FAULT_CLASS_IN,		/* the input address / its output */
 };
 
 /* What a failed translation records (the seam for fault queues and page requests). */
@@ -357,6 +482,13 @@ struct sio_fault {
 	 * stage-1 table entry's, or the final output's). 0 otherwise.
 	 */
 	uint64_t gpa;
+	unsigned int fclass;		/* enum sio_fault_class */
+	/*
+	 * The configuration asks for the fault to be recorded: CD.R for
+	 * stage-1 translation faults of SMMU nested domains, false for an
+	 * SMMU abort STE, true otherwise (VT-d always).
+	 */
+	bool record;
 };
 
 struct sio_xlate {

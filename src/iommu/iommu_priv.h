@@ -13,6 +13,10 @@
 #include "iommu/iotlb.h"
 #include "iommu/stats.h"
 
+#define SIO_DEV_HASH	64
+
+struct sio_smmu_cfg;
+
 struct sio_iommu {
 	struct sio_iotlb iotlb;
 	enum sio_iommu_type type;
@@ -31,6 +35,23 @@ struct sio_iommu {
 	uint64_t next_serial;
 	uint64_t stat_base[SIO_STAT_NR];	/* sums at create / last reset */
 	unsigned int ndomains, ndevs;
+	/* DID -> stage-1 tag-space serial of the nest_parent holding it (0: none). */
+	uint64_t **did_s1_serial;
+
+	/*
+	 * dev_lock protects dev_hash (RID -> device contexts, chained through
+	 * dev->hash_next). Taken before any device's lock, never after one:
+	 * SMMU commands hold it while they touch a device's configuration
+	 * cache, and sio_iommu_dev_destroy() unlinks under it first.
+	 */
+	pthread_mutex_t dev_lock;
+	struct sio_iommu_dev *dev_hash[SIO_DEV_HASH];
+};
+
+enum sio_smmu_mode {
+	SIO_SMMU_ABORT,		/* V = 0 or Config abort: every request faults, unrecorded */
+	SIO_SMMU_BYPASS,	/* Config bypass: the parent's translations */
+	SIO_SMMU_S1,		/* Config S1 translate: CD + stage 1 over the parent */
 };
 
 /*
@@ -74,6 +95,20 @@ struct sio_domain {
 	bool dirty_enabled;
 	/* Attachment slots pointing here: atomic (changed under each device's lock). */
 	unsigned int users;
+
+	/*
+	 * nest_parent domains: the serial of the stage-1 tag space (never
+	 * reused) that tags combined entries of SMMU nested domains on it
+	 * (sio_iotlb_tag(s1_serial, true, ASID)), its hash seed, and whether an
+	 * SMMU nested domain was ever allocated on it (set once, atomic: a
+	 * stage-2 change then removes every entry of s1_serial).
+	 */
+	uint64_t s1_serial, s1_hseed;
+	bool s1_used;
+
+	/* SIO_DOMAIN_SMMU_NESTED: what the STE asks for, and its two words (immutable). */
+	enum sio_smmu_mode smmu_mode;
+	uint64_t ste[2];
 
 	/* lock serialises the table's writers: map, unmap, dirty ops, reclaim. */
 	pthread_mutex_t lock;
@@ -133,6 +168,24 @@ struct sio_iommu_dev {
 	unsigned int ndir;
 	/* lock serialises attachment changes and PASID-table allocation. */
 	pthread_mutex_t lock;
+	/* PASID slots with a domain (under lock). */
+	unsigned int npasid_attached;
+
+	/*
+	 * SMMU configuration cache (smmu.c): decoded STE + CD per SSID
+	 * (cfg_dir[ssid >> SIO_PASID_LEAF_SHIFT][ssid & (SIO_PASID_LEAF - 1)])
+	 * and for requests without SSID (cfg_nossid). Entries and leaves are
+	 * published with release stores under lock and read with acquire loads
+	 * inside RCU read-side sections; a dropped entry is freed after a grace
+	 * period, leaves and the directory only by sio_iommu_dev_destroy().
+	 * cfg_gen is incremented (under lock) by every drop: a fill publishes
+	 * only if it is unchanged since before its fetch began.
+	 */
+	struct sio_smmu_cfg *cfg_nossid;
+	struct sio_smmu_cfg ***cfg_dir;
+	uint64_t cfg_gen;
+	/* RID registry chain (under iommu->dev_lock). */
+	struct sio_iommu_dev *hash_next;
 };
 
 /* DID and serial allocation (iommu.c): 0, -ENOSPC or -ENOMEM. */
@@ -143,5 +196,98 @@ void sio_iommu_count_object(struct sio_iommu *iommu, bool domain, int delta);
 void sio_iommu_inv_serial_range(struct sio_iommu *iommu, uint64_t serial, uint64_t iova,
 				uint64_t size);
 void sio_iommu_inv_serial(struct sio_iommu *iommu, uint64_t serial);
+/* A new never-reused serial: 0, -ENOSPC. */
+int sio_iommu_serial_alloc(struct sio_iommu *iommu, uint64_t *serial);
+/* Record @s1_serial as the stage-1 tag space of the domain holding @did. */
+void sio_iommu_did_set_s1(struct sio_iommu *iommu, uint32_t did, uint64_t s1_serial);
+/* Serial / stage-1 serial of the domain holding @did, 0 if none. */
+uint64_t sio_iommu_did_serial(struct sio_iommu *iommu, uint32_t did);
+uint64_t sio_iommu_did_s1_serial(struct sio_iommu *iommu, uint32_t did);
+
+/* ------------------------------------------ translation internals (translate.c) */
+
+#define SIO_ACC_RWX	(SIO_PT_R | SIO_PT_W | SIO_PT_X)
+
+/*
+ * An IOTLB entry's val serves a request if it has the requested R/W/X and
+ * was filled for the request's privilege (PRIV is bit 3, PRIVREQ bit 4).
+ */
+#define SIO_WANT(access)	(((access) & SIO_ACC_RWX) | (((access) & SIO_PT_PRIV) << 1))
+#define SIO_WANT_MASK(access)	(((access) & SIO_ACC_RWX) | SIO_IOTLB_V_PRIVREQ)
+
+struct sio_xreq {
+	struct sio_iommu_dev *dev;
+	bool has_pasid;
+	uint32_t pasid;
+	uint64_t iova;
+	unsigned int access;
+};
+
+/*
+ * Fill out->fault (stage 1, class NONE, record true, gpa 0), count a fault.
+ * Return: -EACCES.
+ */
+int sio_xlate_fault(const struct sio_xreq *r, enum sio_fault_reason reason, uint32_t did,
+		    unsigned int level, uint64_t entry_addr, struct sio_xlate *out);
+enum sio_fault_reason sio_pt_fault_reason(enum sio_pt_fault f);
+
+/*
+ * Walk paging domain @d for @r (inside the caller's RCU section; the miss is
+ * counted by the caller) and cache a success under @tag. Faults are stage 1.
+ */
+int sio_xlate_paging(const struct sio_xreq *r, struct sio_domain *d, uint64_t tag,
+		     struct sio_xlate *out);
+
+/*
+ * Stage-2 access of a nested walk through parent @s2 (see translate.c). The
+ * first stage-2 failure is recorded (s2_failed and the fields after it).
+ */
+struct sio_nest_mem {
+	struct sio_domain *s2;
+	bool set_ad;
+	unsigned int walks, loads;
+	/* Last stage-2 translation of a table read (valid when size_lg2 != 0). */
+	uint64_t gpa_base, hpa_base;
+	unsigned int size_lg2, perm;
+	/* The stage-2 failure, if s2_failed. */
+	bool s2_failed;
+	enum sio_fault_reason reason;
+	unsigned int level;
+	uint64_t entry_addr, gpa;
+};
+
+/* Translate @gpa through stage 2 for @access: 0 or -EFAULT (recorded in @m). */
+int sio_nest_s2_xlate(struct sio_nest_mem *m, uint64_t gpa, unsigned int access,
+		      struct sio_pt_walk_result *res);
+/* struct sio_pt_mem callbacks over a struct sio_nest_mem. */
+int sio_nest_read(void *ctx, uint64_t gpa, uint64_t *val);
+int sio_nest_cas(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val);
+
+/* ------------------------------------------------------------- SMMU (smmu.c) */
+
+/*
+ * The miss path of a RID request on SMMU nested domain @d (inside the
+ * caller's RCU section; nothing counted yet): config, IOTLB, walk.
+ */
+int sio_smmu_translate_rid(const struct sio_xreq *r, struct sio_domain *d,
+			   struct sio_xlate *out);
+/*
+ * A request with SSID @r->pasid on a device whose PASID slot is empty: if
+ * the RID has an SMMU nested domain, translate it there and return true
+ * (*ret set); else false, nothing counted.
+ */
+bool sio_smmu_translate_ssid(const struct sio_xreq *r, struct sio_xlate *out, int *ret);
+/* Drop every configuration of @dev onto *list (caller holds dev->lock). */
+void sio_smmu_cfg_drop_locked(struct sio_iommu_dev *dev, struct sio_smmu_cfg **list);
+/* Drop the configurations read from CD[@ssid] onto *list (caller holds dev->lock). */
+void sio_smmu_cfg_drop_ssid_locked(struct sio_iommu_dev *dev, uint32_t ssid,
+				   struct sio_smmu_cfg **list);
+/* After a grace period, free a list from sio_smmu_cfg_drop_locked() (no lock held). */
+void sio_smmu_cfg_free_list(struct sio_smmu_cfg *list);
+/* Free every configuration and leaf of @dev (no translation may be running on it). */
+void sio_smmu_cfg_destroy(struct sio_iommu_dev *dev);
+/* Device registry (device.c). */
+void sio_iommu_dev_register(struct sio_iommu_dev *dev);
+void sio_iommu_dev_unregister(struct sio_iommu_dev *dev);
 
 #endif /* SIO_IOMMU_IOMMU_PRIV_H */

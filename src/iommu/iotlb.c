@@ -15,12 +15,16 @@ enum inv_mode {
 	INV_RANGE,
 	INV_DOMAIN,
 	INV_ALL,
+	INV_TAG,
+	INV_TAG_RANGE,
 };
 
+/* INV_TAG*: serial is the tag's serial, tag the exact tag. */
 struct inv_req {
 	enum inv_mode mode;
 	uint64_t serial;
 	uint64_t iova, last;
+	uint64_t tag;
 };
 
 static void cpu_relax(unsigned int *spins)
@@ -113,7 +117,9 @@ static bool key_matches(const struct inv_req *r, uint64_t tag, uint64_t page)
 		return true;
 	if (tag >> SIO_IOTLB_PASID_BITS != r->serial)
 		return false;
-	if (r->mode == INV_DOMAIN)
+	if ((r->mode == INV_TAG || r->mode == INV_TAG_RANGE) && tag != r->tag)
+		return false;
+	if (r->mode == INV_DOMAIN || r->mode == INV_TAG)
 		return true;
 	return base <= r->last && base + ((1ULL << s) - 1) >= r->iova;
 }
@@ -162,10 +168,11 @@ static void inv_begin(struct sio_iotlb *t)
 	__atomic_fetch_add(&t->gen, 1, __ATOMIC_SEQ_CST);
 }
 
-void sio_iotlb_inv_range(struct sio_iotlb *t, uint64_t serial, uint64_t iova, uint64_t last)
+static void inv_range(struct sio_iotlb *t, const struct inv_req *rq)
 {
-	struct inv_req r = { INV_RANGE, serial, iova, last };
-	uint64_t hseed = sio_iotlb_hseed(serial), nsets = t->set_mask + 1, probes = 0;
+	struct inv_req r = *rq;
+	uint64_t hseed = sio_iotlb_hseed(r.serial), nsets = t->set_mask + 1, probes = 0;
+	uint64_t iova = r.iova, last = r.last;
 	uint64_t sizes, m;
 
 	inv_begin(t);
@@ -193,9 +200,31 @@ void sio_iotlb_inv_range(struct sio_iotlb *t, uint64_t serial, uint64_t iova, ui
 	}
 }
 
+void sio_iotlb_inv_range(struct sio_iotlb *t, uint64_t serial, uint64_t iova, uint64_t last)
+{
+	struct inv_req r = { INV_RANGE, serial, iova, last, 0 };
+
+	inv_range(t, &r);
+}
+
+void sio_iotlb_inv_tag_range(struct sio_iotlb *t, uint64_t tag, uint64_t iova, uint64_t last)
+{
+	struct inv_req r = { INV_TAG_RANGE, tag >> SIO_IOTLB_PASID_BITS, iova, last, tag };
+
+	inv_range(t, &r);
+}
+
+void sio_iotlb_inv_tag(struct sio_iotlb *t, uint64_t tag)
+{
+	struct inv_req r = { INV_TAG, tag >> SIO_IOTLB_PASID_BITS, 0, 0, tag };
+
+	inv_begin(t);
+	inv_scan(t, &r);
+}
+
 void sio_iotlb_inv_domain(struct sio_iotlb *t, uint64_t serial)
 {
-	struct inv_req r = { INV_DOMAIN, serial, 0, 0 };
+	struct inv_req r = { INV_DOMAIN, serial, 0, 0, 0 };
 
 	inv_begin(t);
 	inv_scan(t, &r);
@@ -203,7 +232,7 @@ void sio_iotlb_inv_domain(struct sio_iotlb *t, uint64_t serial)
 
 void sio_iotlb_inv_all(struct sio_iotlb *t)
 {
-	struct inv_req r = { INV_ALL, 0, 0, 0 };
+	struct inv_req r = { INV_ALL, 0, 0, 0, 0 };
 
 	inv_begin(t);
 	inv_scan(t, &r);
@@ -233,7 +262,7 @@ void sio_iotlb_fill(struct sio_iotlb *t, uint64_t g0, uint64_t tag, uint64_t hse
 
 	if (t->policy == SIO_IOTLB_FLUSH_ALL &&
 	    __atomic_load_n(&t->nvalid, __ATOMIC_RELAXED) >= t->capacity) {
-		struct inv_req all = { INV_ALL, 0, 0, 0 };
+		struct inv_req all = { INV_ALL, 0, 0, 0, 0 };
 
 		/* Capacity flush: drops only current translations; no gen bump needed. */
 		inv_scan(t, &all);

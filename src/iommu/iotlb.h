@@ -163,6 +163,9 @@ void sio_iotlb_fill(struct sio_iotlb *t, uint64_t g0, uint64_t tag, uint64_t hse
 /* Entries of domain @serial overlapping [iova, last] (any PASID); see sio_iommu_invalidate(). */
 void sio_iotlb_inv_range(struct sio_iotlb *t, uint64_t serial, uint64_t iova, uint64_t last);
 void sio_iotlb_inv_domain(struct sio_iotlb *t, uint64_t serial);
+/* Entries of exactly @tag: all of them, or those overlapping [iova, last]. */
+void sio_iotlb_inv_tag(struct sio_iotlb *t, uint64_t tag);
+void sio_iotlb_inv_tag_range(struct sio_iotlb *t, uint64_t tag, uint64_t iova, uint64_t last);
 void sio_iotlb_inv_all(struct sio_iotlb *t);
 unsigned int sio_iotlb_count(const struct sio_iotlb *t);
 

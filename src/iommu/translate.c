@@ -24,13 +24,17 @@
  * leaf size with the intersection of the rights. Every stage-2 walk counts
  * as a walk and its loads as loads: a cold 4-level over 4-level translation
  * makes 4 + 4 * 4 + 4 = 24 loads.
+ *
+ * SMMU nested domains (smmu.c) count their own hit or miss: their RID slot
+ * misses until the configuration is cached, and requests with a PASID on a
+ * device whose RID has one (no PASID attachment can coexist) go there too.
  */
 #include <errno.h>
 
 #include "iommu/iommu_priv.h"
 #include "iommu/rcu.h"
 
-#define ACC_RWX (SIO_PT_R | SIO_PT_W | SIO_PT_X)
+#define ACC_RWX	SIO_ACC_RWX
 
 /* Slot of a valid @pasid, or NULL when no attachment was ever made there. */
 static const struct sio_attach *pasid_slot(const struct sio_iommu_dev *dev, uint32_t pasid)
@@ -44,7 +48,7 @@ static const struct sio_attach *pasid_slot(const struct sio_iommu_dev *dev, uint
 	return leaf ? &leaf[pasid & (SIO_PASID_LEAF - 1)] : NULL;
 }
 
-static enum sio_fault_reason pt_fault_reason(enum sio_pt_fault f)
+enum sio_fault_reason sio_pt_fault_reason(enum sio_pt_fault f)
 {
 	switch (f) {
 	case SIO_PT_FAULT_RANGE:
@@ -69,18 +73,10 @@ static enum sio_fault_reason pt_fault_reason(enum sio_pt_fault f)
 	}
 }
 
-struct xreq {
-	struct sio_iommu_dev *dev;
-	bool has_pasid;
-	uint32_t pasid;
-	uint64_t iova;
-	unsigned int access;
-};
-
-static __attribute__((noinline, cold)) int fault(const struct xreq *r,
-						  enum sio_fault_reason reason, uint32_t did,
-						  unsigned int level, uint64_t entry_addr,
-						  struct sio_xlate *out)
+__attribute__((noinline, cold)) int sio_xlate_fault(const struct sio_xreq *r,
+						    enum sio_fault_reason reason, uint32_t did,
+						    unsigned int level, uint64_t entry_addr,
+						    struct sio_xlate *out)
 {
 	struct sio_fault *f = &out->fault;
 
@@ -95,6 +91,8 @@ static __attribute__((noinline, cold)) int fault(const struct xreq *r,
 	f->level = level;
 	f->entry_addr = entry_addr;
 	f->gpa = 0;
+	f->fclass = SIO_FAULT_CLASS_NONE;
+	f->record = true;
 	sio_stat_inc(r->dev->stat_idx, SIO_STAT_FAULT);
 	return -EACCES;
 }
@@ -106,24 +104,11 @@ static __attribute__((noinline, cold)) int fault(const struct xreq *r,
  * translation of the table page); otherwise stage 2 is walked again for W
  * (which also marks the page dirty where stage 2 tracks dirtiness). The
  * first stage-2 failure is recorded and ends the walk: reads and updates
- * then fail, and the caller reports a stage-2 fault.
+ * then fail, and the caller reports a stage-2 fault (struct sio_nest_mem,
+ * iommu_priv.h). SMMU nesting (smmu.c) uses the same stage-2 access.
  */
-struct nest_mem {
-	struct sio_domain *s2;
-	bool set_ad;
-	unsigned int walks, loads;
-	/* Last stage-2 translation of a table read (valid when size_lg2 != 0). */
-	uint64_t gpa_base, hpa_base;
-	unsigned int size_lg2, perm;
-	/* The stage-2 failure, if s2_failed. */
-	bool s2_failed;
-	enum sio_fault_reason reason;
-	unsigned int level;
-	uint64_t entry_addr, gpa;
-};
-
-static int s2_xlate(struct nest_mem *m, uint64_t gpa, unsigned int access,
-		    struct sio_pt_walk_result *res)
+int sio_nest_s2_xlate(struct sio_nest_mem *m, uint64_t gpa, unsigned int access,
+		      struct sio_pt_walk_result *res)
 {
 	struct sio_domain *p = m->s2;
 
@@ -137,7 +122,7 @@ static int s2_xlate(struct nest_mem *m, uint64_t gpa, unsigned int access,
 	if (sio_pt_walk(p->pt_cfg, p->pt_root, &sio_pt_mem_direct, gpa, access, m->set_ad, res)) {
 		m->walks++;
 		m->loads += res->loads;
-		m->reason = pt_fault_reason(res->fault);
+		m->reason = sio_pt_fault_reason(res->fault);
 		m->level = res->level;
 		m->entry_addr = res->fault_entry_addr;
 		goto fail;
@@ -151,13 +136,13 @@ fail:
 	return -EFAULT;
 }
 
-static int nest_read(void *ctx, uint64_t gpa, uint64_t *val)
+int sio_nest_read(void *ctx, uint64_t gpa, uint64_t *val)
 {
-	struct nest_mem *m = ctx;
+	struct sio_nest_mem *m = ctx;
 	struct sio_pt_walk_result res;
 	uint64_t mask;
 
-	if (s2_xlate(m, gpa, SIO_PT_R, &res))
+	if (sio_nest_s2_xlate(m, gpa, SIO_PT_R, &res))
 		return -EFAULT;
 	mask = (1ULL << res.size_lg2) - 1;
 	m->gpa_base = gpa & ~mask;
@@ -168,9 +153,9 @@ static int nest_read(void *ctx, uint64_t gpa, uint64_t *val)
 	return sio_pt_mem_direct.read(NULL, res.oa, val);
 }
 
-static int nest_cas(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val)
+int sio_nest_cas(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val)
 {
-	struct nest_mem *m = ctx;
+	struct sio_nest_mem *m = ctx;
 	struct sio_pt_walk_result res;
 	uint64_t hpa;
 
@@ -178,7 +163,7 @@ static int nest_cas(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val)
 	    (gpa & ~((1ULL << m->size_lg2) - 1)) == m->gpa_base) {
 		hpa = m->hpa_base | (gpa & ((1ULL << m->size_lg2) - 1));
 	} else {
-		if (s2_xlate(m, gpa, SIO_PT_W, &res))
+		if (sio_nest_s2_xlate(m, gpa, SIO_PT_W, &res))
 			return -EFAULT;
 		hpa = res.oa;
 	}
@@ -190,12 +175,13 @@ static int nest_cas(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val)
  * The miss path of a nested domain @d, inside the caller's RCU section
  * (which also keeps the parent's unlinked tables alive: it outlives @d).
  */
-static int translate_nested(const struct xreq *r, struct sio_domain *d, struct sio_xlate *out)
+static int translate_nested(const struct sio_xreq *r, struct sio_domain *d,
+			    struct sio_xlate *out)
 {
 	struct sio_iommu *iommu = r->dev->iommu;
 	struct sio_domain *p = d->parent;
-	struct nest_mem m = { .s2 = p };
-	const struct sio_pt_mem mem = { nest_read, nest_cas, &m };
+	struct sio_nest_mem m = { .s2 = p };
+	const struct sio_pt_mem mem = { sio_nest_read, sio_nest_cas, &m };
 	struct sio_pt_walk_result s1, s2;
 	unsigned int lg2, perm, vflags;
 	uint64_t g0;
@@ -208,18 +194,18 @@ static int translate_nested(const struct xreq *r, struct sio_domain *d, struct s
 	/* x86-64 always sets A (and D on a write) in the guest's entries. */
 	ret = sio_pt_walk(&d->s1_cfg, d->s1_root_gpa, &mem, r->iova, r->access, true, &s1);
 	if (!ret)
-		ret = s2_xlate(&m, s1.oa, r->access & ACC_RWX, &s2);
+		ret = sio_nest_s2_xlate(&m, s1.oa, r->access & ACC_RWX, &s2);
 	sio_stat_add(r->dev->stat_idx, SIO_STAT_WALK, 1 + m.walks);
 	sio_stat_add(r->dev->stat_idx, SIO_STAT_LOAD, s1.loads + m.loads);
 	if (ret && m.s2_failed) {
-		ret = fault(r, m.reason, d->did, m.level, m.entry_addr, out);
+		ret = sio_xlate_fault(r, m.reason, d->did, m.level, m.entry_addr, out);
 		out->fault.stage = 2;
 		out->fault.gpa = m.gpa;
 		return ret;
 	}
 	if (ret)
-		return fault(r, pt_fault_reason(s1.fault), d->did, s1.level, s1.fault_entry_addr,
-			     out);
+		return sio_xlate_fault(r, sio_pt_fault_reason(s1.fault), d->did, s1.level,
+				       s1.fault_entry_addr, out);
 
 	/* Within the smaller leaf both stages are linear: one combined page. */
 	lg2 = s1.size_lg2 < s2.size_lg2 ? s1.size_lg2 : s2.size_lg2;
@@ -236,37 +222,15 @@ static int translate_nested(const struct xreq *r, struct sio_domain *d, struct s
 	return 0;
 }
 
-/* The walk behind an IOTLB miss (or an entry lacking a right, or changing under us). */
-static __attribute__((noinline)) int translate_miss(const struct xreq *r,
-						    const struct sio_attach *slot,
-						    struct sio_xlate *out)
+int sio_xlate_paging(const struct sio_xreq *r, struct sio_domain *d, uint64_t tag,
+		     struct sio_xlate *out)
 {
 	struct sio_iommu *iommu = r->dev->iommu;
 	struct sio_pt_walk_result res;
-	struct sio_domain *d;
 	unsigned int vflags;
 	bool set_ad;
 	uint64_t g0;
 	int ret;
-
-	sio_stat_inc(r->dev->stat_idx, SIO_STAT_MISS);
-	if (!slot)
-		return fault(r, SIO_FAULT_BLOCKED, 0, 0, 0, out);
-
-	sio_rcu_read_lock();
-	d = __atomic_load_n(&slot->domain, __ATOMIC_ACQUIRE);
-	if (!d) {
-		ret = fault(r, SIO_FAULT_BLOCKED, 0, 0, 0, out);
-		goto out_unlock;
-	}
-	if (r->iova < d->aperture_start || r->iova > d->aperture_last) {
-		ret = fault(r, SIO_FAULT_APERTURE, d->did, 0, 0, out);
-		goto out_unlock;
-	}
-	if (d->kind == SIO_DOMAIN_NESTED) {
-		ret = translate_nested(r, d, out);
-		goto out_unlock;
-	}
 
 	/* Generation first, then the dirty flag and the table (see domain.c). */
 	g0 = sio_iotlb_fill_begin(&iommu->iotlb);
@@ -276,11 +240,9 @@ static __attribute__((noinline)) int translate_miss(const struct xreq *r,
 			  &res);
 	sio_stat_inc(r->dev->stat_idx, SIO_STAT_WALK);
 	sio_stat_add(r->dev->stat_idx, SIO_STAT_LOAD, res.loads);
-	if (ret) {
-		ret = fault(r, pt_fault_reason(res.fault), d->did, res.level, res.fault_entry_addr,
-			    out);
-		goto out_unlock;
-	}
+	if (ret)
+		return sio_xlate_fault(r, sio_pt_fault_reason(res.fault), d->did, res.level,
+				       res.fault_entry_addr, out);
 
 	/*
 	 * With set_ad the formats grant W only once the leaf is dirty, so a
@@ -291,13 +253,48 @@ static __attribute__((noinline)) int translate_miss(const struct xreq *r,
 	if (r->access & SIO_PT_PRIV)
 		vflags |= SIO_IOTLB_V_PRIVREQ;
 	if (res.size_lg2 >= 6 && res.size_lg2 < 64)
-		sio_iotlb_fill(&iommu->iotlb, g0, sio_iotlb_tag(d->serial, r->has_pasid, r->pasid),
-			       d->hseed, r->iova, res.size_lg2,
+		sio_iotlb_fill(&iommu->iotlb, g0, tag, d->hseed, r->iova, res.size_lg2,
 			       res.oa & ~((1ULL << res.size_lg2) - 1), vflags);
 	out->pa = res.oa;
 	out->size_lg2 = res.size_lg2;
 	out->perm = res.perm;
-	ret = 0;
+	return 0;
+}
+
+/* The walk behind an IOTLB miss (or an entry lacking a right, or changing under us). */
+static __attribute__((noinline)) int translate_miss(const struct sio_xreq *r,
+						    const struct sio_attach *slot,
+						    struct sio_xlate *out)
+{
+	struct sio_domain *d;
+	int ret;
+
+	if (!slot) {
+		sio_stat_inc(r->dev->stat_idx, SIO_STAT_MISS);
+		return sio_xlate_fault(r, SIO_FAULT_BLOCKED, 0, 0, 0, out);
+	}
+
+	sio_rcu_read_lock();
+	d = __atomic_load_n(&slot->domain, __ATOMIC_ACQUIRE);
+	/* SMMU nested domains count their own hit or miss (config, then IOTLB). */
+	if (d && d->kind == SIO_DOMAIN_SMMU_NESTED) {
+		ret = sio_smmu_translate_rid(r, d, out);
+		goto out_unlock;
+	}
+	sio_stat_inc(r->dev->stat_idx, SIO_STAT_MISS);
+	if (!d) {
+		ret = sio_xlate_fault(r, SIO_FAULT_BLOCKED, 0, 0, 0, out);
+		goto out_unlock;
+	}
+	if (r->iova < d->aperture_start || r->iova > d->aperture_last) {
+		ret = sio_xlate_fault(r, SIO_FAULT_APERTURE, d->did, 0, 0, out);
+		goto out_unlock;
+	}
+	if (d->kind == SIO_DOMAIN_NESTED)
+		ret = translate_nested(r, d, out);
+	else
+		ret = sio_xlate_paging(r, d, sio_iotlb_tag(d->serial, r->has_pasid, r->pasid),
+				       out);
 out_unlock:
 	sio_rcu_read_unlock();
 	return ret;
@@ -309,7 +306,7 @@ static __attribute__((noinline)) int translate_slow(struct sio_iommu_dev *dev,
 						    uint64_t iova, unsigned int access,
 						    struct sio_xlate *out)
 {
-	struct xreq r = { dev, pasid != SIO_NO_PASID, pasid, iova, access };
+	struct sio_xreq r = { dev, pasid != SIO_NO_PASID, pasid, iova, access };
 
 	return translate_miss(&r, slot, out);
 }
@@ -330,8 +327,8 @@ hit(struct sio_iommu_dev *dev, uint64_t val, unsigned int lg2, uint64_t pmask, u
  * for the request's privilege (PRIV is bit 3, SIO_IOTLB_V_PRIVREQ bit 4).
  * Plain requests (R/W/X only) need just (val & (access | PRIVREQ)) == access.
  */
-#define WANT(access)	(((access) & ACC_RWX) | (((access) & SIO_PT_PRIV) << 1))
-#define WANT_MASK(access) (((access) & ACC_RWX) | SIO_IOTLB_V_PRIVREQ)
+#define WANT(access)	SIO_WANT(access)
+#define WANT_MASK(access) SIO_WANT_MASK(access)
 
 _Static_assert(SIO_PT_PRIV << 1 == SIO_IOTLB_V_PRIVREQ, "privilege bit layout");
 
@@ -413,13 +410,21 @@ static __attribute__((noinline)) int translate_pasid(struct sio_iommu_dev *dev, 
 {
 	const struct sio_attach *slot;
 
-	if (unlikely(!dev->pasid_bits || pasid >= (1u << dev->pasid_bits))) {
-		struct xreq r = { dev, true, pasid, iova, access };
+	struct sio_xreq r = { dev, true, pasid, iova, access };
+	int ret;
 
+	if (unlikely(!dev->pasid_bits || pasid >= (1u << dev->pasid_bits))) {
+		/* An SMMU nested domain at the RID reports C_BAD_SUBSTREAMID itself. */
+		if (sio_smmu_translate_ssid(&r, out, &ret))
+			return ret;
 		sio_stat_inc(dev->stat_idx, SIO_STAT_MISS);
-		return fault(&r, SIO_FAULT_PASID_INVALID, 0, 0, 0, out);
+		return sio_xlate_fault(&r, SIO_FAULT_PASID_INVALID, 0, 0, 0, out);
 	}
 	slot = pasid_slot(dev, pasid);
+	/* No domain at the PASID: an SMMU nested domain at the RID serves it with CD[pasid]. */
+	if ((!slot || !__atomic_load_n(&slot->domain, __ATOMIC_RELAXED)) &&
+	    sio_smmu_translate_ssid(&r, out, &ret))
+		return ret;
 	if (unlikely(!slot))
 		return translate_slow(dev, NULL, pasid, iova, access, out);
 	return translate_slot(dev, slot, pasid, iova, access, out, false);

@@ -15,7 +15,8 @@
  * for 4K/16K the output is limited to 48 bits (no FEAT_LPA2).
  * Stage 1: AP[1] b6 (ignored, as QEMU does: every request is privileged),
  * AP[2] b7 read-only, AF b10, DBM b51, XN b54; in table descriptors
- * XNTable b60 and APTable[1] b62 (no write below).
+ * XNTable b60 and APTable[1] b62 (no write below), both ignored with
+ * cfg.had (hierarchical attributes disabled).
  * Stage 2: S2AP b7:6 (b6 read, b7 write), AF b10, DBM b51, XN b54.
  *
  * Walk order: invalid → reserved encoding → (table: address size, APTable
@@ -197,7 +198,7 @@ static enum sio_pt_fault arm_walk_step(const struct pt_geom *geo, unsigned int l
 	if (level && (e & ARM_TYPE)) {
 		if (arm_addr(geo, e, geo->g) >> geo->oas)
 			return SIO_PT_FAULT_ADDR_SIZE;
-		if (!s2) {
+		if (!s2 && !cfg->had) {
 			if (e & ARM_APTABLE_NW)
 				st->perm &= ~SIO_PT_W;
 			if (e & ARM_XNTABLE)

@@ -77,6 +77,8 @@ struct sio_pt_cfg {
 	bool sre, wpe;
 	/* ARM: hardware access-flag / dirty-state updates (HA/HD); AFFD for S2. */
 	bool hw_af, hw_dirty;
+	/* ARM stage 1: hierarchical attributes disabled (SMMU CD.HADx): APTable/XNTable ignored. */
+	bool had;
 	/* Track dirty bits for GET_DIRTY_BITMAP (VT-d SS D bit, ARM DBM, mock). */
 	bool dirty_tracking;
 };

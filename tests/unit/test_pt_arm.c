@@ -246,6 +246,24 @@ static void test_s1_permissions(void **state)
 	sio_pt_destroy(pt);
 }
 
+/* Hierarchical attributes disabled (SMMU CD.HADx): APTable and XNTable are ignored. */
+static void test_s1_had(void **state)
+{
+	struct sio_pt_cfg cfg = { .format = SIO_PT_ARM_S1, .granule_lg2 = 12, .ias = 48,
+				  .had = true };
+	struct sio_pt *pt = arm_cfg(cfg);
+	struct sio_pt_walk_result res;
+	uint64_t *tbl;
+
+	(void)state;
+	assert_int_equal(sio_pt_map(pt, SZ_1G + 0x3000, 0x7000, SZ_4K, PROT_RW), 0);
+	tbl = pt_entry_at(pt, SZ_1G + 0x3000, 1);
+	ent_set(tbl, ent_get(tbl) | APT_NW | XNT);
+	res = walk_ok(pt, SZ_1G + 0x3000, SIO_PT_W | SIO_PT_X, 0x7000);
+	assert_int_equal(res.perm, SIO_PT_R | SIO_PT_W | SIO_PT_X);
+	sio_pt_destroy(pt);
+}
+
 static void test_s1_reserved_encodings(void **state)
 {
 	struct sio_pt *pt = arm(SIO_PT_ARM_S1, 12, 48, 0);
@@ -470,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_64k_52bit_oa),
 		cmocka_unit_test(test_s1_access_flag),
 		cmocka_unit_test(test_s1_permissions),
+		cmocka_unit_test(test_s1_had),
 		cmocka_unit_test(test_s1_reserved_encodings),
 		cmocka_unit_test(test_addr_size),
 		cmocka_unit_test(test_s1_dbm),
