@@ -348,6 +348,11 @@ enum sio_dma_fault_reason {
 	SIO_DMA_FAULT_TABLE_READ = 10,	/* a table entry could not be read */
 	SIO_DMA_FAULT_AD_UPDATE = 11,	/* an accessed/dirty update could not be written */
 	SIO_DMA_FAULT_BUS = 12,		/* translated, but the memory there is not accessible */
+	/* SMMUv3 nesting: the guest's configuration (hw-model §2.3). */
+	SIO_DMA_FAULT_BAD_STE = 13,	/* the stream table entry is invalid (C_BAD_STE) */
+	SIO_DMA_FAULT_BAD_CD = 14,	/* the context descriptor is invalid (C_BAD_CD) */
+	SIO_DMA_FAULT_CD_FETCH = 15,	/* the context descriptor could not be read (F_CD_FETCH) */
+	SIO_DMA_FAULT_BAD_SUBSTREAMID = 16, /* SSID beyond the STE's CD table (C_BAD_SUBSTREAMID) */
 };
 
 /* A failed DMA or translation, as the IOMMU recorded it. */

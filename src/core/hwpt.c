@@ -136,6 +136,32 @@ void sio_hwpt_nested_set_viommu(struct sio_hwpt *hwpt, struct sio_viommu *viommu
 	hwpt->viommu = viommu;
 }
 
+int sio_hwpt_smmu_nested_alloc(struct sio_ctx *ctx, struct sio_viommu *viommu,
+			       const uint64_t ste[2], struct sio_hwpt **out)
+{
+	struct sio_object *obj;
+	struct sio_hwpt *hwpt;
+	int rc;
+
+	rc = sio_object_alloc(ctx, sizeof(*hwpt), SIO_OBJ_HWPT_NESTED, &hwpt_nested_ops, &obj);
+	if (rc)
+		return rc;
+	hwpt = container_of(obj, struct sio_hwpt, obj);
+	hwpt->iommu = viommu->iommu;
+	rc = sio_domain_alloc_smmu_nested(viommu->iommu, viommu->parent->domain, ste,
+					  &hwpt->domain);
+	if (rc) {
+		sio_object_abort(obj);
+		return rc;
+	}
+	hwpt->owns_domain = true;
+	hwpt->arm_ste[0] = ste[0];
+	hwpt->arm_ste[1] = ste[1];
+	sio_hwpt_nested_set_viommu(hwpt, viommu);
+	*out = hwpt;
+	return 0;
+}
+
 struct sio_hwpt *sio_hwpt_nested_get(struct sio_ctx *ctx, uint32_t id)
 {
 	struct sio_object *obj = sio_object_get(ctx, id, SIO_OBJ_HWPT_NESTED);

@@ -41,6 +41,8 @@ struct sio_hwpt {
 	struct sio_hwpt *parent;
 	/* HWPT_NESTED allocated on a vIOMMU: that vIOMMU (users reference). */
 	struct sio_viommu *viommu;
+	/* SMMUv3 nested: the validated guest STE words 0 and 1 (host order). */
+	uint64_t arm_ste[2];
 	bool owns_domain;		/* nested: @domain is its own (VT-d), not the parent's */
 	/*
 	 * Non-zero: what attaching this HWPT answers. Linux's VT-d driver
@@ -87,6 +89,15 @@ int sio_hwpt_mock_nested_alloc(struct sio_ctx *ctx, struct sio_hwpt *parent, boo
 int sio_hwpt_vtd_nested_alloc(struct sio_ctx *ctx, struct sio_hwpt *parent, bool pasid_compat,
 			      uint64_t pgtbl_addr, unsigned int levels, bool sre, bool wpe,
 			      int attach_error, struct sio_hwpt **out);
+
+/*
+ * Allocate an SMMUv3 nested HWPT on @viommu for the guest STE words @ste
+ * (validated as Linux does: uapi/smmu_user.h): it owns an SMMUv3 nested
+ * domain over the vIOMMU's parent and holds a users reference on the
+ * vIOMMU. Not yet visible. Return: 0, -EINVAL, -ENOSPC, -ENOMEM.
+ */
+int sio_hwpt_smmu_nested_alloc(struct sio_ctx *ctx, struct sio_viommu *viommu,
+			       const uint64_t ste[2], struct sio_hwpt **out);
 
 /*
  * Make the not yet visible nested @hwpt belong to @viommu: it takes a users

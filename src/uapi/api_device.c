@@ -425,14 +425,14 @@ static uint32_t reason_to_api(enum sio_fault_reason r)
 		return SIO_DMA_FAULT_TABLE_READ;
 	case SIO_FAULT_AD_UPDATE:
 		return SIO_DMA_FAULT_AD_UPDATE;
-	/* SMMU configuration errors have no public code yet: the nearest one. */
 	case SIO_FAULT_BAD_STE:
+		return SIO_DMA_FAULT_BAD_STE;
 	case SIO_FAULT_BAD_CD:
-		return SIO_DMA_FAULT_BLOCKED;
-	case SIO_FAULT_BAD_SUBSTREAMID:
-		return SIO_DMA_FAULT_PASID;
+		return SIO_DMA_FAULT_BAD_CD;
 	case SIO_FAULT_CD_FETCH:
-		return SIO_DMA_FAULT_TABLE_READ;
+		return SIO_DMA_FAULT_CD_FETCH;
+	case SIO_FAULT_BAD_SUBSTREAMID:
+		return SIO_DMA_FAULT_BAD_SUBSTREAMID;
 	case SIO_FAULT_NONE:
 		break;
 	}

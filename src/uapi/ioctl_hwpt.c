@@ -102,8 +102,9 @@ static int vtd_nested(struct sio_ucmd *ucmd, struct iommu_hwpt_alloc *cmd,
 /*
  * A nested HWPT on @parent: Linux's core checks (flags beyond
  * FAULT_ID_VALID|PASID or no data: EOPNOTSUPP; an automatic, non-nesting or
- * foreign parent: EINVAL), then the driver's. The mock and VT-d can nest;
- * SMMUv3 answers EOPNOTSUPP, Linux's answer for a driver without nesting.
+ * foreign parent: EINVAL), then the driver's. The mock and VT-d can nest
+ * here; SMMUv3 nests only through a vIOMMU (Linux's driver has no nested
+ * allocation on a paging parent) and answers EOPNOTSUPP.
  */
 static int hwpt_alloc_nested(struct sio_ucmd *ucmd, struct iommu_hwpt_alloc *cmd,
 			     struct sio_device *dev, struct sio_hwpt *parent, struct sio_hwpt **out)

@@ -5,7 +5,7 @@
 
 static const struct sio_viommu_drv *const viommu_drvs[] = {
 	&sio_viommu_drv_selftest,	/* 0xdeadbeef on the selftest mock */
-	/* More vIOMMU types (ARM SMMUv3, ...) go here. */
+	&sio_viommu_drv_arm_smmuv3,	/* IOMMU_VIOMMU_TYPE_ARM_SMMUV3 on SMMUv3 */
 };
 
 const struct sio_viommu_drv *sio_viommu_drv_find(uint32_t type, enum sio_iommu_type iommu_type)

@@ -52,5 +52,6 @@ const struct sio_viommu_drv *sio_viommu_drv_find(uint32_t type, enum sio_iommu_t
 
 /* The drivers (one file each). */
 extern const struct sio_viommu_drv sio_viommu_drv_selftest;
+extern const struct sio_viommu_drv sio_viommu_drv_arm_smmuv3;
 
 #endif /* SIO_UAPI_VIOMMU_DRV_H */
