@@ -267,8 +267,9 @@ int sio_domain_alloc_nested(struct sio_iommu *iommu, struct sio_domain *parent,
  * 21:16, TG1 23:22, EPD1 b30, V b31, IPS 34:32, AFFD b35, TBI 39:38, AA64
  * b41, HD b42, HA b43, S b44, R b45, A b46, ASID 63:48; TTB0 = cd[1] 51:4,
  * TTB1 = cd[2] 51:4, HAD0/HAD1 = bit 1 of cd[1]/cd[2]. SIO_FAULT_BAD_CD
- * unless V, AA64 and A are 1, ENDI, S, HA and HD are 0, IPS is not 7 and,
- * for each region not disabled by EPDx,
+ * unless V, AA64 and A are 1, ENDI and S are 0, IPS is not 7, HD is 0 or
+ * (as IDR0 advertises HD only then) HA is 1 and the device has
+ * SIO_DEV_CAP_DIRTY, and, for each region not disabled by EPDx,
  * TxSZ is in 16..39, TGx names a granule and TTBx < 2^OAS, where OAS =
  * min(IPS size, 48; 52 for a 64 KiB granule).
  *
@@ -276,19 +277,26 @@ int sio_domain_alloc_nested(struct sio_iommu *iommu, struct sio_domain *parent,
  * makes bits 63:56 copies of bit 55; TTB0 if bits 63:64-T0SZ are 0, TTB1 if
  * bits 63:64-T1SZ are 1, else (the gap) or with EPDx set SIO_FAULT_RANGE.
  * Then invalid descriptor -> SIO_FAULT_NOT_PRESENT (a reserved encoding:
- * SIO_FAULT_RESERVED), APTable[1] (unless HADx) -> SIO_FAULT_PERM, AF = 0 without AFFD ->
- * SIO_FAULT_ACCESS_FLAG, AP[2] on a write -> SIO_FAULT_PERM, output beyond
- * OAS -> SIO_FAULT_ADDR_SIZE (AP[1] and privilege are ignored; no HTTU).
+ * SIO_FAULT_RESERVED), APTable[1] (unless HADx) -> SIO_FAULT_PERM, AF = 0 without AFFD
+ * or HA -> SIO_FAULT_ACCESS_FLAG, AP[2] on a write -> SIO_FAULT_PERM (unless HD and
+ * DBM), output beyond OAS -> SIO_FAULT_ADDR_SIZE (AP[1] and privilege are ignored).
+ * HTTU: with HA the walk sets AF in the leaf, and with HD clears AP[2] of a
+ * DBM leaf on a write, by compare-and-swap of the guest's entry through
+ * stage 2 with W: a stage-2 refusal is a stage-2 fault of class TT
+ * (fault.gpa = the entry's IPA), an unwritable host page
+ * SIO_FAULT_AD_UPDATE (stage 1, class TT, recorded). A read of a DBM leaf
+ * still read-only grants no W: a later write walks again and makes it
+ * dirty. Without HA stage 1 is never written.
  * The architecture's F_TRANSLATION is RANGE, NOT_PRESENT or RESERVED here.
  * The output IPA then goes through stage 2 with the request's rights.
  *
  * Faults: stage 1 or 2 as above; fclass CD for the CD fetch and decode, TT
- * for stage-2 faults on stage-1 table addresses and unreadable stage-1
- * tables (SIO_FAULT_TABLE_READ), IN for the input (stage-1 walk faults and
- * the output IPA's stage-2 fault), NONE for BAD_STE / BAD_SUBSTREAMID and
- * the abort STE. record: CD.R for stage-1 RANGE/NOT_PRESENT/RESERVED/
- * ACCESS_FLAG/PERM/ADDR_SIZE faults, false for an abort STE, true for the
- * rest. fault.did is the SMMU nested domain's DID.
+ * for stage-2 faults on stage-1 table addresses and unreadable or
+ * unwritable stage-1 tables (SIO_FAULT_TABLE_READ / _AD_UPDATE), IN for
+ * the input (stage-1 walk faults and the output IPA's stage-2 fault),
+ * NONE for BAD_STE / BAD_SUBSTREAMID and the abort STE. record: CD.R for
+ * stage-1 RANGE/NOT_PRESENT/RESERVED/ACCESS_FLAG/PERM/ADDR_SIZE faults,
+ * false for an abort STE, true for the rest. fault.did is the SMMU nested domain's DID.
  *
  * Caches. A configuration cache per device (one entry per SSID and one for
  * requests without SSID) holds the decoded STE + CD (never a fault). It is

@@ -83,6 +83,7 @@ struct smmu_tt {
 struct sio_smmu_cfg {
 	bool bypass;			/* S1DSS bypass: stage 2 only */
 	bool record;			/* CD.R */
+	bool ha;			/* CD.HA: stage-1 walks update AF (and dirty state, HD) */
 	unsigned int tbi;		/* CD.TBI: bit 0 TBI0, bit 1 TBI1 */
 	uint32_t cd_ssid;		/* the CD index this was fetched from */
 	uint64_t tag, hseed, sizes;	/* IOTLB key of its translations */
@@ -178,15 +179,21 @@ static const unsigned int tg1_lg2[4] = { 0, 14, 12, 16 };
 /* Output size of IPS encodings (0: reserved). */
 static const unsigned int ips_bits[8] = { 32, 36, 40, 42, 44, 48, 52, 0 };
 
-/* Decode and check a CD (hw-model §2.3 "CD validation"): 0 or -EINVAL (C_BAD_CD). */
-static int cd_decode(const struct sio_domain *d, const uint64_t cd[3], struct sio_smmu_cfg *c)
+/*
+ * Decode and check a CD (hw-model §2.3 "CD validation"): 0 or -EINVAL
+ * (C_BAD_CD). HTTU follows what IDR0 advertises (driver_data.c): HA always,
+ * HD only when @hd_ok (the device tracks dirtiness), and HD only with HA.
+ */
+static int cd_decode(const struct sio_domain *d, const uint64_t cd[3], bool hd_ok,
+		     struct sio_smmu_cfg *c)
 {
 	const struct sio_domain *p = d->parent;
 	uint64_t c0 = cd[0], bm = 0, sz;
 	unsigned int i, ips = ips_bits[CD0_IPS(c0)], top;
+	bool ha = !!(c0 & CD0_HA), hd = !!(c0 & CD0_HD);
 
 	if (!(c0 & CD0_V) || !(c0 & CD0_AA64) || !(c0 & CD0_A) ||
-	    (c0 & (CD0_S | CD0_HA | CD0_HD | CD0_ENDI)) || !ips)
+	    (c0 & (CD0_S | CD0_ENDI)) || !ips || (hd && (!ha || !hd_ok)))
 		return -EINVAL;
 	for (i = 0; i < 2; i++) {
 		struct smmu_tt *tt = &c->tt[i];
@@ -209,9 +216,10 @@ static int cd_decode(const struct sio_domain *d, const uint64_t cd[3], struct si
 		/* The start table is aligned to its size: the TTB bits below it are ignored. */
 		top = tt->ias - g - (levels - 1) * bits;
 		tt->ttb &= ~((8ULL << top) - 1);
+		/* hw_af without HA is AFFD: no fault, and (walks without set_ad) no update. */
 		tt->pt = (struct sio_pt_cfg){ .format = SIO_PT_ARM_S1, .granule_lg2 = g,
 					      .levels = levels, .ias = tt->ias, .oas = oas,
-					      .hw_af = !!(c0 & CD0_AFFD),
+					      .hw_af = ha || (c0 & CD0_AFFD), .hw_dirty = hd,
 					      .had = !!(cd[1 + i] & CD_HAD) };
 		tt->on = true;
 		bm |= s1_leaf_sizes(g);
@@ -221,6 +229,7 @@ static int cd_decode(const struct sio_domain *d, const uint64_t cd[3], struct si
 		if ((sz & 0xff) < 63 - (unsigned int)__builtin_clzll(bm))
 			bm |= 1ULL << (sz & 0xff);
 	c->record = !!(c0 & CD0_R);
+	c->ha = ha;
 	c->tbi = CD0_TBI(c0);
 	c->tag = sio_iotlb_tag(p->s1_serial, true, CD0_ASID(c0));
 	c->hseed = p->s1_hseed;
@@ -280,7 +289,7 @@ static int cfg_fetch(const struct sio_xreq *r, struct sio_domain *d, struct sio_
 		ipa = (l1 & L1CD_L2PTR) + (uint64_t)(ssid & ((1u << split) - 1)) * CD_SIZE;
 	}
 	ret = cd_read(&m, ipa, cd, 3, fi);
-	if (!ret && cd_decode(d, cd, c))
+	if (!ret && cd_decode(d, cd, r->dev->caps & SIO_DEV_CAP_DIRTY, c))
 		ret = cfg_error(fi, SIO_FAULT_BAD_CD, SIO_FAULT_CLASS_CD, ipa);
 out:
 	sio_stat_add(r->dev->stat_idx, SIO_STAT_WALK, m.walks);
@@ -527,7 +536,10 @@ static const struct smmu_tt *select_tt(const struct sio_smmu_cfg *c, uint64_t va
 	return NULL;
 }
 
-/* Stage-1 fault reasons the CD's R bit governs (translation, access, permission, size). */
+/*
+ * Stage-1 fault reasons the CD's R bit governs (translation, access,
+ * permission, size); table read and HTTU update errors are external aborts.
+ */
 static bool s1_fault_needs_r(enum sio_fault_reason reason)
 {
 	return reason != SIO_FAULT_TABLE_READ && reason != SIO_FAULT_AD_UPDATE;
@@ -558,9 +570,15 @@ static int nested_walk(const struct sio_xreq *r, struct sio_domain *d,
 	/* Generation first, then the parent's dirty flag and the tables (domain.c). */
 	g0 = sio_iotlb_fill_begin(&iommu->iotlb);
 	m.set_ad = s2_set_ad(p);
-	/* No HTTU (CD.HA/HD are 0): stage 1 is never written; AFFD is hw_af without updates. */
+	/*
+	 * HTTU (CD.HA): AF, and with HD the dirty state of DBM leaves, is set by
+	 * compare-and-swap through stage 2 (which must grant W on the table page).
+	 * A read of a writable-clean leaf gives no W, so the cached entry misses
+	 * on a write and the walk runs again to make the leaf dirty. Without HA
+	 * stage 1 is never written.
+	 */
 	ret = sio_pt_walk(&tt->pt, tt->ttb, &mem, r->iova & ((1ULL << tt->ias) - 1), r->access,
-			  false, &s1);
+			  c->ha, &s1);
 	s1_ok = !ret;
 	if (s1_ok)
 		ret = sio_nest_s2_xlate(&m, s1.oa, r->access & SIO_ACC_RWX, &s2);
@@ -573,8 +591,9 @@ static int nested_walk(const struct sio_xreq *r, struct sio_domain *d,
 	if (ret) {
 		fi = (struct finfo){ .reason = sio_pt_fault_reason(s1.fault), .stage = 1,
 				     .level = s1.level, .entry_addr = s1.fault_entry_addr };
-		fi.fclass = s1.fault == SIO_PT_FAULT_TABLE_READ ? SIO_FAULT_CLASS_TT
-								 : SIO_FAULT_CLASS_IN;
+		fi.fclass = SIO_FAULT_CLASS_IN;
+		if (s1.fault == SIO_PT_FAULT_TABLE_READ || s1.fault == SIO_PT_FAULT_AD_UPDATE)
+			fi.fclass = SIO_FAULT_CLASS_TT;
 		fi.record = s1_fault_needs_r(fi.reason) ? c->record : true;
 		return smmu_fault(r, d, &fi, out);
 	}

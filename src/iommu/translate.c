@@ -31,6 +31,7 @@
  */
 #include <errno.h>
 
+#include "base/uaccess.h"
 #include "iommu/iommu_priv.h"
 #include "iommu/rcu.h"
 
@@ -167,6 +168,15 @@ int sio_nest_cas(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val)
 			return -EFAULT;
 		hpa = res.oa;
 	}
+	/*
+	 * Guest memory behind a stage-2 W mapping was writable when it was
+	 * mapped, but the program may have write-protected it since: prove it
+	 * writable (a system call, paid once per A/D update) so that the CAS
+	 * fails with SIO_FAULT_AD_UPDATE instead of faulting. A protection
+	 * change racing the CAS itself is not covered.
+	 */
+	if (sio_user_probe_writable(hpa, sizeof(uint64_t)))
+		return -EFAULT;
 	/* -EAGAIN (the guest changed the entry) makes the walk read it again. */
 	return sio_pt_mem_direct.cas(NULL, hpa, old, new_val);
 }

@@ -6,7 +6,9 @@
  * abort and bypass nested HWPTs, a vDEVICE for the guest's stream ID, a
  * nested HWPT carrying the guest STE attached by replace, guest CDs and
  * VMSA stage-1 tables in guest RAM, invalidation with raw guest commands
- * through the vIOMMU, and QEMU's teardown order.
+ * through the vIOMMU, and QEMU's teardown order. Also: closing the device's
+ * cdev destroys its vDEVICE and tombstones the ID (iommufd-abi §3.3), and
+ * PASID attachments against nested STEs at the RID (§5).
  */
 #include <endian.h>
 #include <fcntl.h>
@@ -454,6 +456,113 @@ TEST(invalidation_rules)
 	cmd.data_uptr = 16;
 	CHECK_ERR(sio_ioctl(g.iommufd, IOMMU_HWPT_INVALIDATE, &cmd), EFAULT);
 	CHECK_EQ(cmd.entry_num, 0);
+	guest_teardown(&g);
+}
+
+static int ioas_alloc(struct guest *g, uint32_t *out)
+{
+	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+	int rc = sio_ioctl(g->iommufd, IOMMU_IOAS_ALLOC, &a);
+
+	*out = a.out_ioas_id;
+	return rc;
+}
+
+static int attach_pasid(struct guest *g, uint32_t pasid, uint32_t pt_id)
+{
+	struct vfio_device_attach_iommufd_pt a = { .argsz = sizeof(a),
+		.flags = VFIO_DEVICE_ATTACH_PASID, .pt_id = pt_id, .pasid = pasid };
+
+	return sio_ioctl(g->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a);
+}
+
+static int detach_pasid(struct guest *g, uint32_t pasid)
+{
+	struct vfio_device_detach_iommufd_pt d = { .argsz = sizeof(d),
+		.flags = VFIO_DEVICE_DETACH_PASID, .pasid = pasid };
+
+	return sio_ioctl(g->devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &d);
+}
+
+TEST(cdev_close_tombstones_vdevice)
+{
+	uint32_t s1 = 0, vdev = 0, id = 0, i;
+	char buf[16] = { 0 };
+	bool above = false;
+	struct guest g;
+
+	REQUIRE(guest_setup(&g));
+	REQUIRE_OK(vdevice(&g, VSID, &vdev));
+	REQUIRE_OK(hwpt_on_viommu(&g, ste0_s1(), 0, &s1));
+	REQUIRE_OK(attach(&g, s1));
+	CHECK_EQ(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, VA, buf, 13), 13);
+	/* The vDEVICE holds the vIOMMU while it lives. */
+	CHECK_ERR(destroy(&g, g.viommu), EBUSY);
+
+	/* Closing the cdev unbinds the device: its vDEVICE goes with it. */
+	CHECK_OK(sio_close(g.devfd));
+	g.devfd = -1;
+	CHECK_ERR(destroy(&g, vdev), ENOENT);
+	CHECK_ERR(destroy(&g, g.devid), ENOENT);
+	/* The guest's SID no longer names a device. */
+	CHECK_ERR(guest_cmd(&g, OP_CFGI_CD | (uint64_t)VSID << 32, 0), EIO);
+	/* Nothing else holds the vIOMMU once its HWPTs go. */
+	CHECK_OK(destroy(&g, s1));
+	CHECK_OK(destroy(&g, g.abort_hwpt));
+	CHECK_OK(destroy(&g, g.bypass_hwpt));
+	CHECK_OK(destroy(&g, g.viommu));
+	/* New objects take the freed IDs around the tombstone, never its ID. */
+	for (i = 0; i < 8; i++) {
+		REQUIRE_OK(ioas_alloc(&g, &id));
+		CHECK(id != vdev);
+		above |= id > vdev;
+	}
+	CHECK(above);
+	CHECK_ERR(destroy(&g, vdev), ENOENT);
+	guest_teardown(&g);
+}
+
+/*
+ * A nested STE HWPT is never PASID-compatible (the vIOMMU refuses
+ * IOMMU_HWPT_ALLOC_PASID), so the core's check (§5) refuses it at the RID
+ * of a device with an attached PASID before the driver's SSIDs-in-use one.
+ */
+TEST(nested_ste_vs_attached_pasid)
+{
+	struct iommu_hwpt_alloc c = { .size = sizeof(c), .flags = IOMMU_HWPT_ALLOC_PASID };
+	uint32_t s1 = 0, vdev = 0, compat;
+	char buf[16] = { 0 };
+	struct guest g;
+
+	REQUIRE(guest_setup(&g));
+	REQUIRE_OK(vdevice(&g, VSID, &vdev));
+	REQUIRE_OK(hwpt_on_viommu(&g, ste0_s1(), 0, &s1));
+	c.dev_id = g.devid;
+	c.pt_id = g.ioas;
+	REQUIRE_OK(sio_ioctl(g.iommufd, IOMMU_HWPT_ALLOC, &c));
+	compat = c.out_hwpt_id;
+	/* A PASID needs a PASID-compatible RID attachment first. */
+	CHECK_ERR(attach_pasid(&g, 1, compat), EINVAL);
+	REQUIRE_OK(attach(&g, compat));
+	REQUIRE_OK(attach_pasid(&g, 1, compat));
+	CHECK_EQ(sio_dev_dma_read(g.index, 1, DATA_A, buf, 13), 13);
+	CHECK(!memcmp(buf, "guest data A", 13));
+
+	/* Translating, abort and bypass STEs alike: the RID keeps its HWPT. */
+	CHECK_ERR(attach(&g, s1), EINVAL);
+	CHECK_ERR(attach(&g, g.abort_hwpt), EINVAL);
+	CHECK_ERR(attach(&g, g.bypass_hwpt), EINVAL);
+	CHECK_ERR(destroy(&g, compat), EBUSY);
+	CHECK_EQ(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, DATA_B, buf, 13), 13);
+	CHECK(!memcmp(buf, "guest data B", 13));
+
+	/* Without the PASID the same STE attaches and translates. */
+	CHECK_OK(detach_pasid(&g, 1));
+	CHECK_OK(attach(&g, s1));
+	CHECK_EQ(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, VA, buf, 13), 13);
+	CHECK(!memcmp(buf, "guest data A", 13));
+	/* And with a nested STE at the RID no PASID attaches. */
+	CHECK_ERR(attach_pasid(&g, 1, compat), EINVAL);
 	guest_teardown(&g);
 }
 

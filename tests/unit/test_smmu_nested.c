@@ -8,7 +8,8 @@
  * exact load counts, STE modes, S1DSS, SSIDs, two-level CD tables, CD
  * validation, stage-1 and stage-2 faults with their class, staleness of the
  * configuration cache and the IOTLB against every command, host unmaps,
- * attach rules, and commands racing translations.
+ * attach rules, commands racing translations, and HTTU (CD.HA/HD): access
+ * flag and dirty-state updates of guest descriptors through stage 2.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "base/uaccess.h"
 #include "iommu/iommu.h"
@@ -41,6 +44,7 @@
 #define D_PAGE		(3ULL << 0)
 #define D_AP2		(1ULL << 7)
 #define D_AF		(1ULL << 10)
+#define D_DBM		(1ULL << 51)
 #define D_APTABLE_NW	(1ULL << 62)
 #define D_OA		0x0000fffffffff000ULL
 
@@ -559,8 +563,10 @@ static void test_bad_cd(void **state)
 {
 	const uint64_t good = cd0_of(ASID0);
 	const uint64_t bad0[] = {
-		good & ~CD0_V, good & ~CD0_AA64, good & ~CD0_A, good | CD0_S, good | CD0_HA,
-		good | CD0_HD, good | CD0_ENDI, (good & ~0x3fULL) | CD0_T0SZ(15),
+		good & ~CD0_V, good & ~CD0_AA64, good & ~CD0_A, good | CD0_S,
+		/* HD needs HA, and dirty tracking (IDR0.HD is clear without it). */
+		good | CD0_HD, good | CD0_HA | CD0_HD, good | CD0_ENDI,
+		(good & ~0x3fULL) | CD0_T0SZ(15),
 		(good & ~0x3fULL) | CD0_T0SZ(40), good | CD0_TG0(3), good | CD0_IPS(7),
 		/* TTB1 enabled with a reserved TG1. */
 		(good & ~CD0_EPD1) | CD0_T1SZ(16) | CD0_TG1(0),
@@ -1116,6 +1122,148 @@ static void test_commands_vs_destroy(void **state)
 	env_teardown(&e);
 }
 
+/* HA: AF is set in guest memory; without HA AF = 0 keeps faulting and nothing is written. */
+static void test_httu_af(void **state)
+{
+	struct sio_xlate x;
+	struct env e;
+	uint64_t data, leaf;
+
+	(void)state;
+	env_setup(&e, 0, 0);
+	data = guest_page(&e);
+	leaf = s1_map(&e, e.root[0], IOVA, data, D_PAGE);
+	cd_write(&e, 0, cd0_of(ASID0) | CD0_HA, e.root[0]);
+	expect_pa(&e, IOVA, SIO_PT_R, data);
+	assert_int_equal(gget(&e, leaf), data | D_PAGE | D_AF);
+	/* HA without HD: a DBM leaf stays read-only (AP[2]); a faulting walk writes nothing. */
+	gset(&e, leaf, data | D_PAGE | D_DBM | D_AP2);
+	nh_all(&e);
+	assert_int_equal(xl(&e, IOVA, SIO_PT_W, &x), -EACCES);
+	expect_fault(&x, SIO_FAULT_PERM, 1, SIO_FAULT_CLASS_IN);
+	assert_int_equal(gget(&e, leaf), data | D_PAGE | D_DBM | D_AP2);
+	expect_pa(&e, IOVA, SIO_PT_R, data);
+	assert_int_equal(gget(&e, leaf), data | D_PAGE | D_DBM | D_AP2 | D_AF);
+
+	/* HA = 0 again: an AF = 0 leaf faults, and the walk writes nothing. */
+	cd_write(&e, 0, cd0_of(ASID0), e.root[0]);
+	cfgi_cd(&e, 0);
+	gset(&e, leaf, data | D_PAGE);
+	nh_all(&e);
+	assert_int_equal(xl(&e, IOVA, SIO_PT_R, &x), -EACCES);
+	expect_fault(&x, SIO_FAULT_ACCESS_FLAG, 1, SIO_FAULT_CLASS_IN);
+	assert_int_equal(gget(&e, leaf), data | D_PAGE);
+	env_teardown(&e);
+}
+
+/* HD: a writable-clean (DBM, AP[2]) leaf becomes writable-dirty on the first write only. */
+static void test_httu_dirty(void **state)
+{
+	struct sio_iommu_stats st;
+	struct sio_xlate x;
+	struct env e;
+	uint64_t data, leaf, clean;
+
+	(void)state;
+	env_dirty = true;
+	env_setup(&e, 0, 0);
+	env_dirty = false;
+	data = guest_page(&e);
+	clean = data | D_PAGE | D_AF | D_DBM | D_AP2;
+	leaf = s1_map(&e, e.root[0], IOVA, data, clean);
+	/* HD without HA is a bad CD even where HD is advertised. */
+	cd_write(&e, 0, cd0_of(ASID0) | CD0_HD, e.root[0]);
+	assert_int_equal(xl(&e, IOVA, SIO_PT_R, &x), -EACCES);
+	expect_fault(&x, SIO_FAULT_BAD_CD, 1, SIO_FAULT_CLASS_CD);
+
+	cd_write(&e, 0, cd0_of(ASID0) | CD0_HA | CD0_HD, e.root[0]);
+	/* A read leaves the leaf clean, and its cached translation has no W. */
+	assert_int_equal(xl(&e, IOVA, SIO_PT_R, &x), 0);
+	assert_int_equal(x.pa, hpa(&e, data));
+	assert_int_equal(x.perm & SIO_PT_W, 0);
+	assert_int_equal(gget(&e, leaf), clean);
+	/* So a write misses the IOTLB, walks again and clears AP[2]. */
+	sio_iommu_reset_stats(e.iommu);
+	assert_int_equal(xl(&e, IOVA + 8, SIO_PT_W, &x), 0);
+	assert_int_equal(x.pa, hpa(&e, data) + 8);
+	assert_int_equal(x.perm & SIO_PT_W, SIO_PT_W);
+	sio_iommu_get_stats(e.iommu, &st);
+	assert_int_equal(st.iotlb_misses, 1);
+	assert_int_equal(gget(&e, leaf), clean & ~D_AP2);
+	/* Dirty now: the next write hits. */
+	sio_iommu_reset_stats(e.iommu);
+	assert_int_equal(xl(&e, IOVA, SIO_PT_W, &x), 0);
+	sio_iommu_get_stats(e.iommu, &st);
+	assert_int_equal(st.iotlb_hits, 1);
+	/* Without DBM AP[2] still forbids writes. */
+	gset(&e, leaf, data | D_PAGE | D_AF | D_AP2);
+	nh_all(&e);
+	assert_int_equal(xl(&e, IOVA, SIO_PT_W, &x), -EACCES);
+	expect_fault(&x, SIO_FAULT_PERM, 1, SIO_FAULT_CLASS_IN);
+	assert_int_equal(gget(&e, leaf), data | D_PAGE | D_AF | D_AP2);
+	env_teardown(&e);
+}
+
+/*
+ * The update needs stage-2 W on the table page: read-only there is a
+ * stage-2 fault of class TT at the entry's IPA; an unwritable host page is
+ * an AD_UPDATE abort. Nothing to update needs no W.
+ */
+static void test_httu_update_faults(void **state)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uint64_t data, l1e, l1v, ent;
+	unsigned char *ro_page, *host_ro;
+	struct sio_xlate x;
+	struct env e;
+
+	(void)state;
+	ro_page = aligned_alloc(SZ_4K, SZ_4K);
+	assert_non_null(ro_page);
+	memset(ro_page, 0, SZ_4K);
+	env_setup(&e, 0, 0);
+	data = guest_page(&e);
+	s1_map(&e, e.root[0], IOVA, data, D_PAGE);
+	cd_write(&e, 0, cd0_of(ASID0) | CD0_HA, e.root[0]);
+	/* The leaf table at IPA_RO, read-only in stage 2. */
+	assert_int_equal(sio_domain_map(e.s2, IPA_RO, (uintptr_t)ro_page, SZ_4K,
+					SIO_PT_PROT_READ), 0);
+	l1e = s1_entry(&e, e.root[0], IOVA, 1);
+	l1v = gget(&e, l1e);
+	gset(&e, l1e, IPA_RO | D_TABLE);
+	ent = 8ULL * idx(IOVA, 0);
+	*(uint64_t *)(void *)(ro_page + ent) = data | D_PAGE;
+	assert_int_equal(xl(&e, IOVA, SIO_PT_R, &x), -EACCES);
+	expect_fault(&x, SIO_FAULT_PERM, 2, SIO_FAULT_CLASS_TT);
+	assert_int_equal(x.fault.gpa, IPA_RO + ent);
+	assert_true(x.fault.record);
+	assert_int_equal(*(uint64_t *)(void *)(ro_page + ent), data | D_PAGE);
+	*(uint64_t *)(void *)(ro_page + ent) = data | D_PAGE | D_AF;
+	expect_pa(&e, IOVA, SIO_PT_R, data);
+
+	/* Stage 2 grants W but the host page is read-only (cmocka replaced the fixup). */
+	sio_uaccess_force_mode_for_test(0);
+	host_ro = mmap(NULL, (size_t)pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	assert_true(host_ro != MAP_FAILED);
+	*(uint64_t *)(void *)(host_ro + ent) = data | D_PAGE;
+	assert_int_equal(mprotect(host_ro, (size_t)pg, PROT_READ), 0);
+	assert_int_equal(sio_domain_map(e.s2, IPA_BADHOST, (uintptr_t)host_ro, SZ_4K, PROT_RW),
+			 0);
+	gset(&e, l1e, IPA_BADHOST | D_TABLE);
+	nh_all(&e);
+	assert_int_equal(xl(&e, IOVA, SIO_PT_R, &x), -EACCES);
+	expect_fault(&x, SIO_FAULT_AD_UPDATE, 1, SIO_FAULT_CLASS_TT);
+	assert_true(x.fault.record);
+	assert_int_equal(x.fault.level, 0);
+	assert_int_equal(x.fault.entry_addr, IPA_BADHOST + ent);
+	assert_int_equal(*(uint64_t *)(void *)(host_ro + ent), data | D_PAGE);
+	gset(&e, l1e, l1v);
+	env_teardown(&e);
+	munmap(host_ro, (size_t)pg);
+	free(ro_page);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1136,6 +1284,9 @@ int main(void)
 		cmocka_unit_test(test_attach_rules),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_commands_vs_destroy),
+		cmocka_unit_test(test_httu_af),
+		cmocka_unit_test(test_httu_dirty),
+		cmocka_unit_test(test_httu_update_faults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
