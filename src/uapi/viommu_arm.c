@@ -71,17 +71,17 @@ static int arm_alloc_nested(struct sio_ucmd *ucmd, const struct iommu_hwpt_alloc
 }
 
 /*
- * Linux's order: a master with SSIDs in use -EBUSY, then a translating STE
- * without a vDEVICE for the device -ENOENT (abort and bypass STEs attach
- * without one).
+ * A translating STE needs a vDEVICE for the device (-ENOENT); abort and
+ * bypass STEs attach without one (Linux's GBPA case). Linux's driver also
+ * refuses a master with SSIDs in use (-EBUSY), but through the ABI the
+ * core's PASID rule answers first: these HWPTs are never PASID-compatible,
+ * so with a PASID attached the attach is already -EINVAL.
  */
 static int arm_attach_check(struct sio_viommu *viommu, struct sio_hwpt *hwpt,
 			    struct sio_device *dev)
 {
 	uint64_t vsid;
 
-	if (dev->npasids)
-		return -EBUSY;
 	if (sio_ste_cfg(hwpt->arm_ste) == SIO_STE_CFG_S1_TRANS && (hwpt->arm_ste[0] & SIO_STE0_V) &&
 	    !sio_viommu_vdev_id(viommu, dev, &vsid))
 		return -ENOENT;
