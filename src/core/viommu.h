@@ -39,6 +39,7 @@ struct sio_vdevice;
 struct sio_hw_queue;
 struct sio_viommu_drv;
 struct sio_veventq;
+struct sio_fault;
 
 /* Most HW queue indexes any vIOMMU type offers (the selftest's is 2). */
 #define SIO_VIOMMU_HW_QUEUE_MAX 2
@@ -69,6 +70,14 @@ struct sio_viommu {
 	 */
 	int (*attach_check)(struct sio_viommu *viommu, struct sio_hwpt *hwpt,
 			    struct sio_device *dev);
+	/*
+	 * A DMA fault @f of a device whose RID is attached to a nested HWPT of
+	 * this vIOMMU and whose vDEVICE has @virt_id: the vendor's event, if
+	 * any (sio_viommu_report_event()). Called under the device's lock.
+	 * NULL: faults make no events.
+	 */
+	void (*report_fault)(struct sio_viommu *viommu, uint64_t virt_id,
+			     const struct sio_fault *f);
 };
 
 struct sio_vdevice {
