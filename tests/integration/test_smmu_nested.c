@@ -14,6 +14,7 @@
 #include <endian.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -707,6 +708,69 @@ TEST(vevent_queue_lifetime)
 	CHECK_OK(destroy(&g, g.viommu));
 	(void)n;
 	guest_teardown(&g);
+}
+
+struct faulter {
+	int index;
+	bool stop;		/* atomic */
+	unsigned long faults;	/* atomic */
+};
+
+static void *faulter(void *p)
+{
+	struct faulter *f = p;
+	char buf[4];
+
+	while (!__atomic_load_n(&f->stop, __ATOMIC_RELAXED))
+		if (sio_dev_dma_read(f->index, SIO_NO_PASID_VAL, VA + 0x1000, buf, 4) < 0)
+			__atomic_fetch_add(&f->faults, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/*
+ * Faulting DMA from two threads while the guest flips the attachment, the
+ * queue is read and destroyed, and finally the device is unbound: every
+ * record read is a whole F_TRANSLATION of the vSID, and nothing breaks.
+ */
+TEST(vevent_races)
+{
+	struct faulter f = { 0 };
+	struct arm_rec r[8];
+	struct guest g;
+	uint32_t s1 = 0, qid = 0;
+	pthread_t t[2];
+	bool whole = true;
+	int qfd = -1, i, k;
+
+	REQUIRE(events_setup(&g, &s1, &qid, &qfd));
+	f.index = g.index;
+	for (i = 0; i < 2; i++)
+		REQUIRE_OK(pthread_create(&t[i], NULL, faulter, &f));
+	for (k = 0; k < 200; k++) {
+		ssize_t n = sio_read(qfd, r, sizeof(r));
+
+		for (i = 0; i < n / (ssize_t)sizeof(r[0]); i++)
+			whole = whole && le64toh(r[i].evt.evt[0]) == (0x10 | (uint64_t)VSID << 32);
+		/* Whole records, perhaps a LOST_EVENTS header last. */
+		whole = whole && n >= 0 && (n % (ssize_t)sizeof(r[0]) == 0 ||
+					    n % (ssize_t)sizeof(r[0]) == (ssize_t)sizeof(r[0].hdr));
+		CHECK_OK(attach(&g, k & 1 ? s1 : g.s2));
+	}
+	CHECK_OK(attach(&g, s1));
+	sio_close(qfd);
+	CHECK_OK(destroy(&g, qid));
+	/* No queue any more, then no binding: the faults go nowhere. */
+	usleep(1000);
+	sio_close(g.devfd);
+	usleep(1000);
+	__atomic_store_n(&f.stop, true, __ATOMIC_RELAXED);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	CHECK(whole);
+	CHECK(f.faults > 0);
+	sio_close(g.iommufd);
+	CHECK_OK(sio_device_destroy(g.index));
+	munmap(g.ram, RAM_SIZE);
 }
 
 HARNESS_MAIN()
