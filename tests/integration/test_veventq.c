@@ -353,7 +353,9 @@ TEST(read_rules)
 	CHECK_ERR(pread(qfd, r, sizeof(r), 0), ESPIPE);
 	CHECK_ERR(write(qfd, r, EVT_SIZE), EINVAL);
 	CHECK_ERR(ioctl(qfd, IOMMU_DESTROY, r), ENOTTY);
+	errno = 0;
 	CHECK(mmap(NULL, ps, PROT_READ, MAP_SHARED, qfd, 0) == MAP_FAILED);
+	CHECK_EQ(errno, ENODEV);
 	/* A user O_NONBLOCK changes nothing: an empty queue reads 0 (QEMU sets it). */
 	CHECK_OK(fcntl(qfd, F_SETFL, O_NONBLOCK));
 	CHECK_EQ(read(qfd, r, sizeof(r)), 0);
