@@ -7,6 +7,61 @@
 #include "core/device.h"
 #include "core/viommu.h"
 
+/*
+ * Bound devices, for sio_device_report_fault(). A device is on the list from
+ * its bind until its unbind begins, and is still allocated then.
+ */
+static pthread_mutex_t bound_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sio_device *bound_list;
+
+static void bound_add(struct sio_device *dev)
+{
+	pthread_mutex_lock(&bound_lock);
+	dev->bound_next = bound_list;
+	bound_list = dev;
+	pthread_mutex_unlock(&bound_lock);
+}
+
+static void bound_remove(struct sio_device *dev)
+{
+	struct sio_device **pp;
+
+	pthread_mutex_lock(&bound_lock);
+	for (pp = &bound_list; *pp; pp = &(*pp)->bound_next) {
+		if (*pp == dev) {
+			*pp = dev->bound_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&bound_lock);
+}
+
+static void bound_prepare(void)
+{
+	pthread_mutex_lock(&bound_lock);
+}
+
+static void bound_parent(void)
+{
+	pthread_mutex_unlock(&bound_lock);
+}
+
+/*
+ * A forked child's only thread took the lock in bound_prepare(); the devices
+ * it inherits belong to foreign contexts, whose locks another thread may
+ * have held at the fork: the child forgets them.
+ */
+static void bound_child(void)
+{
+	bound_list = NULL;
+	pthread_mutex_unlock(&bound_lock);
+}
+
+__attribute__((constructor)) static void bound_init(void)
+{
+	pthread_atfork(bound_prepare, bound_parent, bound_child);
+}
+
 static void device_destroy(struct sio_object *obj)
 {
 	struct sio_device *dev = container_of(obj, struct sio_device, obj);
@@ -40,6 +95,7 @@ int sio_device_bind(struct sio_ctx *ctx, struct sio_iommu *iommu, enum sio_iommu
 	/* The binder's reference: IOMMU_DESTROY of a bound device is EBUSY. */
 	sio_object_users_get(obj);
 	sio_object_finalize(obj);
+	bound_add(dev);
 	*out = dev;
 	return 0;
 }
@@ -255,6 +311,7 @@ void sio_device_detach(struct sio_device *dev)
 
 void sio_device_unbind(struct sio_device *dev)
 {
+	bound_remove(dev);
 	while (dev->npasids)
 		sio_device_pasid_detach(dev, dev->pasids[0].pasid);
 	pthread_mutex_lock(&dev->lock);
@@ -422,4 +479,29 @@ bool sio_device_attached_is(struct sio_device *dev, uint32_t pasid, const struct
 	}
 	pthread_mutex_unlock(&dev->lock);
 	return cur == hwpt;
+}
+
+void sio_device_report_fault(struct sio_iommu_dev *hw, const struct sio_fault *f)
+{
+	struct sio_viommu *viommu;
+	struct sio_device *dev;
+	uint64_t virt_id;
+
+	pthread_mutex_lock(&bound_lock);
+	for (dev = bound_list; dev; dev = dev->bound_next)
+		if (dev->hw == hw)
+			break;
+	/* The unbind that removes it waits for this reference before freeing it. */
+	if (dev && !sio_object_get_ref(&dev->obj))
+		dev = NULL;
+	pthread_mutex_unlock(&bound_lock);
+	if (!dev)
+		return;
+	/* The attachment holds the HWPT, which holds its vIOMMU. */
+	pthread_mutex_lock(&dev->lock);
+	viommu = dev->rid_hwpt ? dev->rid_hwpt->viommu : NULL;
+	if (viommu && viommu->report_fault && sio_viommu_vdev_id(viommu, dev, &virt_id))
+		viommu->report_fault(viommu, virt_id, f);
+	pthread_mutex_unlock(&dev->lock);
+	sio_device_put(dev);
 }

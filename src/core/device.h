@@ -6,7 +6,9 @@
  * the selftest) holds a user reference, so IOMMU_DESTROY gives EBUSY.
  *
  * Locking: dev->lock serialises attach/replace/detach of the device and
- * protects its attachment state; it is taken before any IOAS lock.
+ * protects its attachment state; it is taken before any IOAS lock. A
+ * process-wide list of bound devices (for sio_device_report_fault()) has its
+ * own lock, under which only a short-term reference is taken.
  */
 #ifndef SIO_CORE_DEVICE_H
 #define SIO_CORE_DEVICE_H
@@ -49,6 +51,8 @@ struct sio_device {
 	struct sio_vdevice *vdev;
 	/* Unbind has begun: no new vDEVICE (under dev->lock). */
 	bool unbinding;
+	/* On the list of bound devices (under its lock). */
+	struct sio_device *bound_next;
 };
 
 /*
@@ -93,5 +97,15 @@ int sio_device_pasid_replace(struct sio_device *dev, uint32_t pasid, uint32_t *p
 void sio_device_pasid_detach(struct sio_device *dev, uint32_t pasid);
 /* Whether @hwpt (NULL: nothing) is what @pasid (0: the RID) has attached. */
 bool sio_device_attached_is(struct sio_device *dev, uint32_t pasid, const struct sio_hwpt *hwpt);
+
+/*
+ * An unrecoverable DMA fault @f of the device context @hw, as the IOMMU
+ * records it: if a device of some context is bound to @hw and its RID is
+ * attached to a nested HWPT of a vIOMMU on which it has a vDEVICE, the
+ * vIOMMU's vendor turns it into an event (viommu->report_fault). Like the
+ * IOMMU's event thread in Linux, the report uses the attachment current when
+ * it runs. A forked child reports nothing (its bindings are foreign).
+ */
+void sio_device_report_fault(struct sio_iommu_dev *hw, const struct sio_fault *f);
 
 #endif /* SIO_CORE_DEVICE_H */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "base/compiler.h"
+#include "core/device.h"
 #include "core/machine.h"
 #include "core/pcidev.h"
 
@@ -221,6 +222,22 @@ int sio_pcidev_find(uint16_t segment, uint8_t bus, uint8_t devfn)
 bool sio_pcidev_any(void)
 {
 	return __atomic_load_n(&ndevs, __ATOMIC_ACQUIRE) != 0;
+}
+
+/*
+ * The report runs outside the table lock (it takes device locks); the
+ * context pointer is only compared with those of bound devices there.
+ */
+void sio_pcidev_report_fault(unsigned int index, const struct sio_fault *f)
+{
+	struct sio_pcidev *pdev = sio_pcidev_read_lock(index);
+	struct sio_iommu_dev *hw;
+
+	if (!pdev)
+		return;
+	hw = pdev->hw;
+	sio_pcidev_read_unlock();
+	sio_device_report_fault(hw, f);
 }
 
 void sio_pcidev_bind_lock(void)

@@ -88,6 +88,12 @@ int sio_pcidev_find(uint16_t segment, uint8_t bus, uint8_t devfn);
 /* Whether any function exists now. Lock-free. */
 bool sio_pcidev_any(void);
 
+/*
+ * A DMA fault @f of function @index, for its binding's vIOMMU
+ * (sio_device_report_fault()). Nothing happens if the function is gone.
+ */
+void sio_pcidev_report_fault(unsigned int index, const struct sio_fault *f);
+
 void sio_pcidev_bind_lock(void);
 void sio_pcidev_bind_unlock(void);
 

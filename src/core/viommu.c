@@ -25,6 +25,8 @@ static void viommu_destroy(struct sio_object *obj)
 		viommu->drv_free(viommu);
 	if (viommu->vdevs)
 		sio_err("vIOMMU %u destroyed with vDEVICEs", obj->id);
+	if (viommu->veventqs)
+		sio_err("vIOMMU %u destroyed with vEVENTQs", obj->id);
 	sio_object_users_put(&viommu->parent->obj);
 	pthread_mutex_destroy(&viommu->lock);
 	free(viommu);

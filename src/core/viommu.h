@@ -19,8 +19,9 @@
  * selftest's loop-back data and mmap region) lives in the uapi layer,
  * which keeps its per-vIOMMU state in @drv.
  *
- * Locking: viommu->lock protects the vDEVICE table and the HW queue slots.
- * It nests inside a device's lock and outside the context's lock.
+ * Locking: viommu->lock protects the vDEVICE table, the HW queue slots and
+ * the list of vEVENTQs (core/veventq.h). It nests inside a device's lock and
+ * outside the context's lock.
  */
 #ifndef SIO_CORE_VIOMMU_H
 #define SIO_CORE_VIOMMU_H
@@ -37,6 +38,8 @@ struct sio_device;
 struct sio_vdevice;
 struct sio_hw_queue;
 struct sio_viommu_drv;
+struct sio_veventq;
+struct sio_fault;
 
 /* Most HW queue indexes any vIOMMU type offers (the selftest's is 2). */
 #define SIO_VIOMMU_HW_QUEUE_MAX 2
@@ -53,6 +56,8 @@ struct sio_viommu {
 	struct sio_vdevice *vdevs;
 	/* HW queues by index (under lock). */
 	struct sio_hw_queue *hw_queues[SIO_VIOMMU_HW_QUEUE_MAX];
+	/* vEVENTQs, at most one per type (under lock): a list through next. */
+	struct sio_veventq *veventqs;
 
 	/* Vendor state owned by the uapi layer; drv_free (may be NULL) runs at destroy. */
 	void *drv;
@@ -65,6 +70,14 @@ struct sio_viommu {
 	 */
 	int (*attach_check)(struct sio_viommu *viommu, struct sio_hwpt *hwpt,
 			    struct sio_device *dev);
+	/*
+	 * A DMA fault @f of a device whose RID is attached to a nested HWPT of
+	 * this vIOMMU and whose vDEVICE has @virt_id: the vendor's event, if
+	 * any (sio_viommu_report_event()). Called under the device's lock.
+	 * NULL: faults make no events.
+	 */
+	void (*report_fault)(struct sio_viommu *viommu, uint64_t virt_id,
+			     const struct sio_fault *f);
 };
 
 struct sio_vdevice {

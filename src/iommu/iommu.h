@@ -521,6 +521,47 @@ struct sio_xlate {
 int sio_iommu_translate(struct sio_iommu_dev *dev, bool has_pasid, uint32_t pasid, uint64_t iova,
 			unsigned int access, struct sio_xlate *out);
 
+/*
+ * SMMUv3 event record types (hw-model §2.9) that sio_smmu_event() writes.
+ */
+#define SIO_SMMU_EVT_C_BAD_STE		0x04
+#define SIO_SMMU_EVT_F_STREAM_DISABLED	0x06
+#define SIO_SMMU_EVT_C_BAD_SUBSTREAMID	0x08
+#define SIO_SMMU_EVT_F_CD_FETCH		0x09
+#define SIO_SMMU_EVT_C_BAD_CD		0x0a
+#define SIO_SMMU_EVT_F_WALK_EABT	0x0b
+#define SIO_SMMU_EVT_F_TRANSLATION	0x10
+#define SIO_SMMU_EVT_F_ADDR_SIZE	0x11
+#define SIO_SMMU_EVT_F_ACCESS		0x12
+#define SIO_SMMU_EVT_F_PERMISSION	0x13
+
+/* Fields of the record's 64-bit words (evt[0] = bits 63:0 of the 256-bit record). */
+#define SIO_SMMU_EVT0_TYPE		0xffull			/* 7:0 */
+#define SIO_SMMU_EVT0_SSV		(1ull << 11)
+#define SIO_SMMU_EVT0_SSID_SHIFT	12			/* 31:12 */
+#define SIO_SMMU_EVT0_SID_SHIFT		32			/* 63:32 */
+#define SIO_SMMU_EVT1_PNU		(1ull << 33)
+#define SIO_SMMU_EVT1_IND		(1ull << 34)
+#define SIO_SMMU_EVT1_RNW		(1ull << 35)
+#define SIO_SMMU_EVT1_S2		(1ull << 39)
+#define SIO_SMMU_EVT1_CLASS_SHIFT	40			/* 41:40: CD 0, TT 1, IN 2 */
+#define SIO_SMMU_EVT3_IPA_MASK		0x000ffffffffff000ull	/* 51:12 */
+#define SIO_SMMU_EVT3_FETCH_MASK	0x000ffffffffffff8ull	/* 51:3 */
+
+/*
+ * The 256-bit event record an SMMUv3 writes for fault @f of one of its
+ * devices (StreamID f->rid), in host-order 64-bit words: type; SSV and SSID
+ * from f->pasid_valid/pasid; SID; for the F_* translation types (and
+ * F_WALK_EABT) PnU, InD, RnW (set unless the access writes) from f->access,
+ * S2 for a stage-2 fault, CLASS from f->fclass, the input address f->iova,
+ * and for a stage-2 fault the IPA f->gpa (evt[3] 51:12); F_WALK_EABT and
+ * F_CD_FETCH carry the fetch address (f->entry_addr, resp. f->gpa) in evt[3]
+ * 51:3. Reasons map to types as docs/faults.md tables them (no stall model:
+ * STAG and Stall are 0). Return: false when the SMMU writes no record:
+ * f->record clear (CD.R = 0, an abort STE) or a reason with no event type.
+ */
+bool sio_smmu_event(const struct sio_fault *f, uint64_t evt[4]);
+
 /* ---------------------------------------------------------------------- DMA */
 
 /*

@@ -455,6 +455,7 @@ static void record_iommu_fault(int index, const struct sio_fault *f, uint64_t do
 	out->stage = f->stage;
 	last_fault.index = index;
 	last_fault.valid = true;
+	sio_pcidev_report_fault((unsigned int)index, f);
 }
 
 /* Record a bus error: translated, but the memory could not be accessed. */

@@ -38,6 +38,7 @@ union ucmd_buffer {
 	struct iommu_hwpt_invalidate invalidate;
 	struct iommu_viommu_alloc viommu_alloc;
 	struct iommu_vdevice_alloc vdevice_alloc;
+	struct iommu_veventq_alloc veventq_alloc;
 	struct iommu_hw_queue_alloc hw_queue_alloc;
 	struct iommu_test_cmd test;
 };
@@ -89,6 +90,8 @@ static const struct ioctl_op ioctl_ops[] = {
 		 virt_id),
 	IOCTL_OP(IOMMU_IOAS_CHANGE_PROCESS, sio_ioctl_ioas_change_process,
 		 struct iommu_ioas_change_process, __reserved),
+	IOCTL_OP(IOMMU_VEVENTQ_ALLOC, sio_ioctl_veventq_alloc, struct iommu_veventq_alloc,
+		 out_veventq_fd),
 	IOCTL_OP(IOMMU_HW_QUEUE_ALLOC, sio_ioctl_hw_queue_alloc, struct iommu_hw_queue_alloc,
 		 length),
 	IOCTL_OP(IOMMU_TEST_CMD, sio_ioctl_test_cmd, struct iommu_test_cmd, last),

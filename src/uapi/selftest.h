@@ -20,6 +20,7 @@ int sio_test_pasid_replace(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_pasid_detach(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_pasid_check_hwpt(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_md_check_iotlb(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
+int sio_test_trigger_vevent(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_create_access(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_destroy_access_pages(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_access_pages(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);

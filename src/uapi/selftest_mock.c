@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The selftest's mock devices (spec iommufd-testops §3, §4.2–4.4, 4.10,
- * 4.12, 4.13, 4.16): MOCK_DOMAIN creates a device behind the mock IOMMU,
+ * 4.12, 4.13, 4.16, 4.17): MOCK_DOMAIN creates a device behind the mock IOMMU,
  * binds it and attaches it; the SELFTEST object ("stdev") represents the
  * binding, and destroying it unbinds and deletes the device.
  */
@@ -16,6 +16,7 @@
 #include "core/device.h"
 #include "core/machine.h"
 #include "core/physid.h"
+#include "core/veventq.h"
 #include "core/viommu.h"
 #include "uapi/selftest.h"
 
@@ -379,5 +380,34 @@ int sio_test_md_check_iotlb(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
 	    hwpt->mock_iotlb[cmd->check_iotlb.id] != cmd->check_iotlb.iotlb)
 		rc = -EINVAL;
 	sio_hwpt_put(hwpt);
+	return rc;
+}
+
+/*
+ * TRIGGER_VEVENT (testops §4.17): one event of the mock's type carrying the
+ * virtual ID recorded when the RID was attached to a nested HWPT of a
+ * vIOMMU. Like Linux, a record with virtual ID 0 counts as none (ENOENT).
+ * dev->lock is held while reporting, so the attachment (and with it the
+ * vIOMMU) stays.
+ */
+int sio_test_trigger_vevent(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct iommu_viommu_event_selftest event = { 0 };
+	struct sio_device *dev;
+	struct mock_stdev *sobj;
+	int rc = -ENOENT;
+
+	dev = sio_device_get(ucmd->ctx, cmd->trigger_vevent.dev_id);
+	if (!dev)
+		return -ENOENT;
+	sobj = dev->type == SIO_IOMMU_MOCK ? dev->binder : NULL;
+	pthread_mutex_lock(&dev->lock);
+	if (sobj && sobj->viommu && sobj->virt_id) {
+		event.virt_id = (uint32_t)sobj->virt_id;
+		rc = sio_viommu_report_event(sobj->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, &event,
+					     sizeof(event));
+	}
+	pthread_mutex_unlock(&dev->lock);
+	sio_device_put(dev);
 	return rc;
 }

@@ -51,6 +51,7 @@ int sio_ioctl_hwpt_invalidate(struct sio_ucmd *ucmd);
 int sio_ioctl_viommu_alloc(struct sio_ucmd *ucmd);
 int sio_ioctl_vdevice_alloc(struct sio_ucmd *ucmd);
 int sio_ioctl_hw_queue_alloc(struct sio_ucmd *ucmd);
+int sio_ioctl_veventq_alloc(struct sio_ucmd *ucmd);
 int sio_ioctl_test_cmd(struct sio_ucmd *ucmd);
 
 /* VFIO type1 compatibility on the iommufd fd (numbers outside the table). */

@@ -6,6 +6,14 @@
  * converted to host commands (VMID forced to the stage 2's, vSID -> pSID)
  * and executed by softiommu's SMMU (sio_smmu_cmd()).
  *
+ * DMA faults of a device attached to a nested HWPT of the vIOMMU become
+ * events on its IOMMU_VEVENTQ_TYPE_ARM_SMMUV3 vEVENTQ as Linux forwards them
+ * (arm_smmu_handle_event(), arm_vmaster_report_event()): the SMMU's record
+ * (sio_smmu_event()) with the StreamID replaced by the vDEVICE's virtual
+ * ID, only for C_BAD_STE, F_STREAM_DISABLED, C_BAD_SUBSTREAMID, C_BAD_CD,
+ * F_TRANSLATION, F_ADDR_SIZE, F_ACCESS and F_PERMISSION, and never for a
+ * stage-2 fault (S2 set): the host owns those.
+ *
  * Where softiommu differs from Linux, on purpose: Linux converts commands
  * in batches of 63 and issues a batch only once it is complete, so a
  * conversion error leaves the earlier commands of its batch converted but
@@ -23,18 +31,57 @@
 #include "base/uaccess.h"
 #include "core/device.h"
 #include "core/hwpt.h"
+#include "core/veventq.h"
 #include "core/viommu.h"
 #include "iommu/iommu.h"
 #include "uapi/driver_data.h"
 #include "uapi/smmu_user.h"
 #include "uapi/viommu_drv.h"
 
+/* The event types arm_smmu_handle_event() hands to a vIOMMU's vEVENTQ. */
+static bool forwarded_type(unsigned int type)
+{
+	switch (type) {
+	case SIO_SMMU_EVT_C_BAD_STE:
+	case SIO_SMMU_EVT_F_STREAM_DISABLED:
+	case SIO_SMMU_EVT_C_BAD_SUBSTREAMID:
+	case SIO_SMMU_EVT_C_BAD_CD:
+	case SIO_SMMU_EVT_F_TRANSLATION:
+	case SIO_SMMU_EVT_F_ADDR_SIZE:
+	case SIO_SMMU_EVT_F_ACCESS:
+	case SIO_SMMU_EVT_F_PERMISSION:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* viommu->report_fault: called under the device's lock. */
+static void arm_report_fault(struct sio_viommu *viommu, uint64_t vsid, const struct sio_fault *f)
+{
+	struct iommu_vevent_arm_smmuv3 vevt;
+	uint64_t evt[4];
+	unsigned int i;
+
+	if (!sio_smmu_event(f, evt) || !forwarded_type(evt[0] & SIO_SMMU_EVT0_TYPE) ||
+	    (evt[1] & SIO_SMMU_EVT1_S2))
+		return;
+	/* The StreamID field is 32 bits wide: the virtual ID's low bits, as in Linux. */
+	evt[0] = (evt[0] & ~(0xffffffffull << SIO_SMMU_EVT0_SID_SHIFT)) |
+		 (vsid & 0xffffffffull) << SIO_SMMU_EVT0_SID_SHIFT;
+	for (i = 0; i < 4; i++)
+		vevt.evt[i] = htole64(evt[i]);
+	/* No vEVENTQ (EOPNOTSUPP) or a full one: the event is gone, as in Linux. */
+	sio_viommu_report_event(viommu, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, &vevt, sizeof(vevt));
+}
+
 /*
  * Linux's arm_vsmmu_init() refuses a stage 2 of another SMMU (the caller
  * has checked it: -EINVAL) and a master that is not coherent or an SMMU
  * without FEAT_NESTING (-EOPNOTSUPP): softiommu's SMMU always nests and its
  * masters are coherent. The vIOMMU takes the stage 2's VMID, which
- * arm_cache_invalidate() reads from the parent. Nothing else to set up.
+ * arm_cache_invalidate() reads from the parent. Faults of its devices
+ * become events (arm_report_fault()).
  */
 static int arm_viommu_init(struct sio_ucmd *ucmd, const struct iommu_viommu_alloc *cmd,
 			   struct sio_device *dev, struct sio_viommu *viommu)
@@ -42,7 +89,7 @@ static int arm_viommu_init(struct sio_ucmd *ucmd, const struct iommu_viommu_allo
 	(void)ucmd;
 	(void)cmd;
 	(void)dev;
-	(void)viommu;
+	viommu->report_fault = arm_report_fault;
 	return 0;
 }
 

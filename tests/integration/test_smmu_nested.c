@@ -6,12 +6,17 @@
  * abort and bypass nested HWPTs, a vDEVICE for the guest's stream ID, a
  * nested HWPT carrying the guest STE attached by replace, guest CDs and
  * VMSA stage-1 tables in guest RAM, invalidation with raw guest commands
- * through the vIOMMU, and QEMU's teardown order. Also: closing the device's
- * cdev destroys its vDEVICE and tombstones the ID (iommufd-abi §3.3), and
- * PASID attachments against nested STEs at the RID (§5).
+ * through the vIOMMU, QEMU's teardown order, and the events DMA faults put
+ * on the vIOMMU's ARM_SMMUV3 vEVENTQ (iommufd-abi §8; hw-model §2.9, §4.2):
+ * the stage-1 and configuration events Linux forwards, with the vSID,
+ * and none for stage-2 faults, CD.R = 0 or an abort STE. Also: closing the
+ * device's cdev destroys its vDEVICE and tombstones the ID (iommufd-abi
+ * §3.3), and PASID attachments against nested STEs at the RID (§5).
  */
 #include <endian.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -62,21 +67,29 @@ static uint64_t *ipa_u64(struct guest *g, uint64_t ipa)
 	return (uint64_t *)(g->ram + ipa);
 }
 
-/* A valid 4K-granule, 48-bit CD for TTB0 at @ttb0 with @asid (TTB1 disabled). */
-static void write_cd(struct guest *g, uint64_t ipa, uint64_t ttb0, uint16_t asid)
+/*
+ * A valid 4K-granule, 48-bit CD for TTB0 at @ttb0 with @asid (TTB1
+ * disabled), recording stage-1 faults if @record (CD.R).
+ */
+static void write_cd_r(struct guest *g, uint64_t ipa, uint64_t ttb0, uint16_t asid, bool record)
 {
 	uint64_t w0 = 16 |			/* T0SZ */
 		      (1ull << 30) |		/* EPD1 */
 		      (1ull << 31) |		/* V */
 		      (5ull << 32) |		/* IPS: 48 bits */
 		      (1ull << 41) |		/* AA64 */
-		      (1ull << 45) |		/* R: record faults */
+		      ((uint64_t)record << 45) |	/* R: record faults */
 		      (1ull << 46) |		/* A: abort on fault */
 		      ((uint64_t)asid << 48);
 
 	ipa_u64(g, ipa)[0] = w0;
 	ipa_u64(g, ipa)[1] = ttb0;
 	memset(ipa_u64(g, ipa) + 2, 0, 48);
+}
+
+static void write_cd(struct guest *g, uint64_t ipa, uint64_t ttb0, uint16_t asid)
+{
+	write_cd_r(g, ipa, ttb0, asid, true);
 }
 
 /* VA -> IPA @data through the 4-level table at TTB0_IPA. */
@@ -564,6 +577,309 @@ TEST(nested_ste_vs_attached_pasid)
 	/* And with a nested STE at the RID no PASID attaches. */
 	CHECK_ERR(attach_pasid(&g, 1, compat), EINVAL);
 	guest_teardown(&g);
+}
+
+/* ---------------------------------------------------------------- vEVENTs */
+
+#define EVT_RNW		(1ull << 35)
+#define EVT_S2		(1ull << 39)
+#define EVT_CLASS_IN	(2ull << 40)
+#define EVT_SSV		(1ull << 11)
+#define DESC_AP_RO	(1ull << 7)
+#define STE0_S1CDMAX(n)	((uint64_t)(n) << 59)
+#define STE1_S1STALLD	(1ull << 27)
+
+struct arm_rec {
+	struct iommufd_vevent_header hdr;
+	struct iommu_vevent_arm_smmuv3 evt;
+};
+
+static int veventq(struct guest *g, uint32_t type, uint32_t depth, uint32_t *id, int *fd)
+{
+	struct iommu_veventq_alloc cmd = { .size = sizeof(cmd), .viommu_id = g->viommu,
+					   .type = type, .veventq_depth = depth };
+	int rc = sio_ioctl(g->iommufd, IOMMU_VEVENTQ_ALLOC, &cmd);
+
+	*id = cmd.out_veventq_id;
+	*fd = (int)cmd.out_veventq_fd;
+	return rc;
+}
+
+/* Read one record; false (and the bytes read in *n) if there is not exactly one. */
+static bool read_one(int qfd, struct arm_rec *r, ssize_t *n)
+{
+	struct arm_rec two[2];
+
+	memset(two, 0, sizeof(two));
+	*n = sio_read(qfd, two, sizeof(two));
+	*r = two[0];
+	r->evt.evt[0] = le64toh(two[0].evt.evt[0]);
+	r->evt.evt[1] = le64toh(two[0].evt.evt[1]);
+	r->evt.evt[2] = le64toh(two[0].evt.evt[2]);
+	r->evt.evt[3] = le64toh(two[0].evt.evt[3]);
+	return *n == (ssize_t)sizeof(*r);
+}
+
+/* The guest's S1 STE attached with a vDEVICE for VSID, and an ARM vEVENTQ. */
+static bool events_setup(struct guest *g, uint32_t *s1, uint32_t *qid, int *qfd)
+{
+	uint32_t vdev;
+
+	return guest_setup(g) && !vdevice(g, VSID, &vdev) && !hwpt_on_viommu(g, ste0_s1(), 0, s1) &&
+	       !attach(g, *s1) && !veventq(g, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 16, qid, qfd);
+}
+
+TEST(vevent_stage1_faults)
+{
+	struct sio_dev_xlate xl;
+	struct pollfd p;
+	struct arm_rec r;
+	struct guest g;
+	uint32_t s1 = 0, qid = 0;
+	char buf[16];
+	ssize_t n;
+	int qfd = -1;
+
+	REQUIRE(events_setup(&g, &s1, &qid, &qfd));
+	p = (struct pollfd){ .fd = qfd, .events = POLLIN | POLLOUT };
+	CHECK_EQ(poll(&p, 1, 0), 0);
+	/* No PTE: F_TRANSLATION with the guest's SID, a read of class IN at stage 1. */
+	CHECK_ERR(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, VA + 0x1000, buf, 4), EFAULT);
+	CHECK_EQ(poll(&p, 1, 0), 1);
+	CHECK_EQ(p.revents, POLLIN);
+	CHECK(read_one(qfd, &r, &n));
+	CHECK_EQ(r.hdr.flags, 0);
+	CHECK_EQ(r.hdr.sequence, 0);
+	CHECK_EQ(r.evt.evt[0], 0x10 | (uint64_t)VSID << 32);
+	CHECK_EQ(r.evt.evt[1], EVT_RNW | EVT_CLASS_IN);
+	CHECK_EQ(r.evt.evt[2], VA + 0x1000);
+	CHECK_EQ(r.evt.evt[3], 0);
+	/* A write: RnW clear. */
+	CHECK_ERR(sio_dev_dma_write(g.index, SIO_NO_PASID_VAL, VA + 0x1008, "x", 1), EFAULT);
+	CHECK(read_one(qfd, &r, &n));
+	CHECK_EQ(r.hdr.sequence, 1);
+	CHECK_EQ(r.evt.evt[1], EVT_CLASS_IN);
+	CHECK_EQ(r.evt.evt[2], VA + 0x1008);
+	/* A translation request faults the same way. */
+	CHECK_ERR(sio_dev_translate(g.index, SIO_NO_PASID_VAL, VA + 0x3000, SIO_DMA_READ, &xl),
+		  EFAULT);
+	CHECK(read_one(qfd, &r, &n));
+	CHECK_EQ(r.evt.evt[0] & 0xff, 0x10);
+	CHECK_EQ(r.evt.evt[2], VA + 0x3000);
+	/* A read-only page written: F_PERMISSION. */
+	*ipa_u64(&g, 0x4000) = DATA_A | DESC_PAGE | DESC_AP_RO;
+	CHECK_OK(guest_cmd(&g, OP_TLBI_NH_ASID | (uint64_t)ASID << 48, 0));
+	CHECK_ERR(sio_dev_dma_write(g.index, SIO_NO_PASID_VAL, VA, "x", 1), EFAULT);
+	CHECK(read_one(qfd, &r, &n));
+	CHECK_EQ(r.evt.evt[0], 0x13 | (uint64_t)VSID << 32);
+	CHECK_EQ(r.evt.evt[1], EVT_CLASS_IN);
+	CHECK_EQ(r.evt.evt[2], VA);
+	/* The access flag clear: F_ACCESS. */
+	*ipa_u64(&g, 0x4000) = DATA_A | DESC_TABLE;
+	CHECK_OK(guest_cmd(&g, OP_TLBI_NH_ASID | (uint64_t)ASID << 48, 0));
+	CHECK_ERR(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, VA + 4, buf, 4), EFAULT);
+	CHECK(read_one(qfd, &r, &n));
+	CHECK_EQ(r.hdr.sequence, 4);
+	CHECK_EQ(r.evt.evt[0], 0x12 | (uint64_t)VSID << 32);
+	CHECK_EQ(r.evt.evt[2], VA + 4);
+	/* A successful DMA adds nothing. */
+	*ipa_u64(&g, 0x4000) = DATA_A | DESC_PAGE;
+	CHECK_OK(guest_cmd(&g, OP_TLBI_NH_ASID | (uint64_t)ASID << 48, 0));
+	CHECK_EQ(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, VA, buf, 13), 13);
+	CHECK_EQ(sio_read(qfd, &r, sizeof(r)), 0);
+	sio_close(qfd);
+	guest_teardown(&g);
+}
+
+TEST(vevent_config_errors)
+{
+	struct arm_rec r;
+	struct guest g;
+	uint32_t s1 = 0, qid = 0, bad = 0;
+	char buf[16];
+	ssize_t n;
+	int qfd = -1;
+
+	REQUIRE(events_setup(&g, &s1, &qid, &qfd));
+	/* An SSID with S1CDMax 0: C_BAD_SUBSTREAMID carrying SSV and the SSID. */
+	CHECK_ERR(sio_dev_dma_read(g.index, 1, VA, buf, 4), EFAULT);
+	CHECK(read_one(qfd, &r, &n));
+	CHECK_EQ(r.evt.evt[0], 0x08 | EVT_SSV | 1ull << 12 | (uint64_t)VSID << 32);
+	CHECK_EQ(r.evt.evt[1], 0);
+	CHECK_EQ(r.evt.evt[2], 0);
+	/* An invalid CD, seen after CFGI_CD: C_BAD_CD. */
+	ipa_u64(&g, CDTAB_IPA)[0] &= ~(1ull << 31);
+	CHECK_OK(guest_cmd(&g, OP_CFGI_CD | (uint64_t)VSID << 32, 0));
+	CHECK_ERR(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, VA, buf, 4), EFAULT);
+	CHECK(read_one(qfd, &r, &n));
+	CHECK_EQ(r.evt.evt[0], 0x0a | (uint64_t)VSID << 32);
+	CHECK_EQ(r.evt.evt[2], 0);
+	write_cd(&g, CDTAB_IPA, TTB0_IPA, ASID);
+	/* S1CDMax 1 and S1DSS 0 (terminate) for a request without SSID: F_STREAM_DISABLED. */
+	REQUIRE_OK(hwpt_on_viommu(&g, ste0_s1() | STE0_S1CDMAX(1), 0, &bad));
+	REQUIRE_OK(attach(&g, bad));
+	CHECK_ERR(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, VA, buf, 4), EFAULT);
+	CHECK(read_one(qfd, &r, &n));
+	CHECK_EQ(r.evt.evt[0], 0x06 | (uint64_t)VSID << 32);
+	CHECK_OK(attach(&g, s1));
+	CHECK_OK(destroy(&g, bad));
+	/* S1STALLD set: C_BAD_STE. */
+	REQUIRE_OK(hwpt_on_viommu(&g, ste0_s1(), STE1_S1STALLD, &bad));
+	REQUIRE_OK(attach(&g, bad));
+	CHECK_ERR(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, VA, buf, 4), EFAULT);
+	CHECK(read_one(qfd, &r, &n));
+	CHECK_EQ(r.hdr.sequence, 3);
+	CHECK_EQ(r.evt.evt[0], 0x04 | (uint64_t)VSID << 32);
+	CHECK_OK(attach(&g, s1));
+	CHECK_EQ(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, VA, buf, 13), 13);
+	sio_close(qfd);
+	guest_teardown(&g);
+}
+
+TEST(vevent_not_forwarded)
+{
+	struct arm_rec r;
+	struct guest g;
+	uint32_t s1 = 0, qid = 0, other = 0;
+	char buf[16];
+	ssize_t n;
+	int qfd = -1, ofd = -1;
+
+	REQUIRE(events_setup(&g, &s1, &qid, &qfd));
+	REQUIRE_OK(veventq(&g, IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV, 4, &other, &ofd));
+	/* Stage 2 faults are the host's: an output IPA outside guest RAM (class IN)... */
+	*ipa_u64(&g, 0x4000 + 2 * 8) = 0x800000 | DESC_PAGE;
+	CHECK_ERR(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, VA + 0x2000, buf, 4), EFAULT);
+	/* ...and a stage-1 table outside it (class TT). */
+	*ipa_u64(&g, 0x3000 + 1 * 8) = 0x900000 | DESC_TABLE;
+	CHECK_ERR(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, VA + 0x200000, buf, 4), EFAULT);
+	CHECK_EQ(sio_read(qfd, &r, sizeof(r)), 0);
+	/* CD.R = 0: stage-1 faults are not recorded... */
+	write_cd_r(&g, CDTAB_IPA, TTB0_IPA, ASID, false);
+	CHECK_OK(guest_cmd(&g, OP_CFGI_CD | (uint64_t)VSID << 32, 0));
+	CHECK_ERR(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, VA + 0x1000, buf, 4), EFAULT);
+	CHECK_EQ(sio_read(qfd, &r, sizeof(r)), 0);
+	/* ...configuration errors still are, with the next sequence number: no gap. */
+	CHECK_ERR(sio_dev_dma_read(g.index, 1, VA, buf, 4), EFAULT);
+	CHECK(read_one(qfd, &r, &n));
+	CHECK_EQ(r.hdr.sequence, 0);
+	CHECK_EQ(r.evt.evt[0] & 0xff, 0x08);
+	/* An abort STE records nothing; nor does bypass, whose faults are stage 2. */
+	REQUIRE_OK(attach(&g, g.abort_hwpt));
+	CHECK_ERR(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, DATA_A, buf, 4), EFAULT);
+	REQUIRE_OK(attach(&g, g.bypass_hwpt));
+	CHECK_ERR(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, 0x800000, buf, 4), EFAULT);
+	/* Nor does the plain stage 2, attached outside the vIOMMU. */
+	REQUIRE_OK(attach(&g, g.s2));
+	CHECK_ERR(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, 0x800000, buf, 4), EFAULT);
+	CHECK_EQ(sio_read(qfd, &r, sizeof(r)), 0);
+	/* A queue of another type never gets SMMUv3 events. */
+	CHECK_EQ(sio_read(ofd, &r, sizeof(r)), 0);
+	sio_close(ofd);
+	sio_close(qfd);
+	guest_teardown(&g);
+}
+
+TEST(vevent_queue_lifetime)
+{
+	struct arm_rec r, two[2];
+	struct guest g;
+	uint32_t s1 = 0, qid = 0, vdev = 0;
+	char buf[16];
+	ssize_t n;
+	int qfd = -1;
+
+	REQUIRE(guest_setup(&g));
+	REQUIRE_OK(vdevice(&g, VSID, &vdev));
+	REQUIRE_OK(hwpt_on_viommu(&g, ste0_s1(), 0, &s1));
+	REQUIRE_OK(attach(&g, s1));
+	/* Without a vEVENTQ faults are dropped, not kept for a later one. */
+	CHECK_ERR(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, VA + 0x1000, buf, 4), EFAULT);
+	REQUIRE_OK(veventq(&g, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 1, &qid, &qfd));
+	CHECK_EQ(sio_read(qfd, &r, sizeof(r)), 0);
+	/* Depth 1: the second fault becomes a LOST_EVENTS header. */
+	CHECK_ERR(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, VA + 0x1000, buf, 4), EFAULT);
+	CHECK_ERR(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, VA + 0x2000, buf, 4), EFAULT);
+	CHECK_EQ(sio_read(qfd, two, sizeof(two)), sizeof(r) + sizeof(r.hdr));
+	CHECK_EQ(le64toh(two[0].evt.evt[2]), VA + 0x1000);
+	CHECK_EQ(two[1].hdr.flags, IOMMU_VEVENTQ_FLAG_LOST_EVENTS);
+	CHECK_EQ(two[1].hdr.sequence, 1);
+	/* The teardown order of QEMU, vEVENTQ before the vIOMMU. */
+	CHECK_ERR(destroy(&g, g.viommu), EBUSY);
+	CHECK_OK(attach(&g, g.s2));
+	CHECK_OK(destroy(&g, s1));
+	CHECK_OK(destroy(&g, vdev));
+	CHECK_ERR(destroy(&g, qid), EBUSY);
+	sio_close(qfd);
+	CHECK_OK(destroy(&g, qid));
+	CHECK_OK(destroy(&g, g.abort_hwpt));
+	CHECK_OK(destroy(&g, g.bypass_hwpt));
+	CHECK_OK(destroy(&g, g.viommu));
+	(void)n;
+	guest_teardown(&g);
+}
+
+struct faulter {
+	int index;
+	bool stop;		/* atomic */
+	unsigned long faults;	/* atomic */
+};
+
+static void *faulter(void *p)
+{
+	struct faulter *f = p;
+	char buf[4];
+
+	while (!__atomic_load_n(&f->stop, __ATOMIC_RELAXED))
+		if (sio_dev_dma_read(f->index, SIO_NO_PASID_VAL, VA + 0x1000, buf, 4) < 0)
+			__atomic_fetch_add(&f->faults, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/*
+ * Faulting DMA from two threads while the guest flips the attachment, the
+ * queue is read and destroyed, and finally the device is unbound: every
+ * record read is a whole F_TRANSLATION of the vSID, and nothing breaks.
+ */
+TEST(vevent_races)
+{
+	struct faulter f = { 0 };
+	struct arm_rec r[8];
+	struct guest g;
+	uint32_t s1 = 0, qid = 0;
+	pthread_t t[2];
+	bool whole = true;
+	int qfd = -1, i, k;
+
+	REQUIRE(events_setup(&g, &s1, &qid, &qfd));
+	f.index = g.index;
+	for (i = 0; i < 2; i++)
+		REQUIRE_OK(pthread_create(&t[i], NULL, faulter, &f));
+	for (k = 0; k < 200; k++) {
+		ssize_t n = sio_read(qfd, r, sizeof(r));
+
+		for (i = 0; i < n / (ssize_t)sizeof(r[0]); i++)
+			whole = whole && le64toh(r[i].evt.evt[0]) == (0x10 | (uint64_t)VSID << 32);
+		/* Whole records, perhaps a LOST_EVENTS header last. */
+		whole = whole && n >= 0 && (n % (ssize_t)sizeof(r[0]) == 0 ||
+					    n % (ssize_t)sizeof(r[0]) == (ssize_t)sizeof(r[0].hdr));
+		CHECK_OK(attach(&g, k & 1 ? s1 : g.s2));
+	}
+	CHECK_OK(attach(&g, s1));
+	sio_close(qfd);
+	CHECK_OK(destroy(&g, qid));
+	/* No queue any more, then no binding: the faults go nowhere. */
+	usleep(1000);
+	sio_close(g.devfd);
+	usleep(1000);
+	__atomic_store_n(&f.stop, true, __ATOMIC_RELAXED);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	CHECK(whole);
+	CHECK(f.faults > 0);
+	sio_close(g.iommufd);
+	CHECK_OK(sio_device_destroy(g.index));
+	munmap(g.ram, RAM_SIZE);
 }
 
 HARNESS_MAIN()

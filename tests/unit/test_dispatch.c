@@ -54,6 +54,7 @@ static const struct cmd_desc cmds[] = {
 	DESC(IOMMU_HWPT_INVALIDATE, struct iommu_hwpt_invalidate, __reserved),
 	DESC(IOMMU_VIOMMU_ALLOC, struct iommu_viommu_alloc, out_viommu_id),
 	DESC(IOMMU_VDEVICE_ALLOC, struct iommu_vdevice_alloc, virt_id),
+	DESC(IOMMU_VEVENTQ_ALLOC, struct iommu_veventq_alloc, out_veventq_fd),
 	DESC(IOMMU_HW_QUEUE_ALLOC, struct iommu_hw_queue_alloc, length),
 	/* Last: test_short_struct_is_zero_extended uses it. */
 	DESC(IOMMU_TEST_CMD, struct iommu_test_cmd, last),
@@ -61,11 +62,11 @@ static const struct cmd_desc cmds[] = {
 
 /* The frozen minimum sizes of the ABI, independent of the struct definitions. */
 static const uint32_t frozen_min[] = { 8, 12, 24, 40, 32, 40, 24, 24, 12, 40, 8, 24, 32, 16, 48,
-					32, 24, 24, 40, 68 };
+					32, 24, 24, 28, 40, 68 };
 
 /* The full sizes, likewise. */
 static const uint32_t frozen_size[] = { 8, 12, 24, 40, 32, 40, 24, 24, 12, 40, 8, 48, 40, 16, 48,
-					 32, 40, 24, 40, 72 };
+					 32, 40, 24, 32, 40, 72 };
 
 static int open_ctx(void)
 {
@@ -230,6 +231,8 @@ static void test_holes_and_wrong_bits_are_enotty(void **state)
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(sio_ioctl(fd, IOMMU_HW_QUEUE_ALLOC, &d), -1);
 	assert_int_equal(errno, EINVAL);
+	assert_int_equal(sio_ioctl(fd, IOMMU_VEVENTQ_ALLOC, &d), -1);
+	assert_int_equal(errno, EINVAL);
 	for (unsigned int nr = 0x96; nr <= 0x9f; nr++) {
 		assert_int_equal(sio_ioctl(fd, _IO(IOMMUFD_TYPE, nr), &d), -1);
 		assert_int_equal(errno, ENOTTY);
@@ -252,6 +255,33 @@ static void test_holes_and_wrong_bits_are_enotty(void **state)
 	/* The upper 32 bits of the request are ignored, as by the kernel. */
 	assert_int_equal(sio_ioctl(fd, (1ul << 32) | IOMMU_DESTROY, &d), -1);
 	assert_int_equal(errno, ENOENT);
+	sio_close(fd);
+}
+
+/*
+ * IOMMU_VEVENTQ_ALLOC's 28-byte form (no __reserved): accepted, and the
+ * handler's checks run on it; a set __reserved within the size is refused.
+ */
+static void test_veventq_alloc_short_form(void **state)
+{
+	uint8_t buf[32];
+	struct iommu_veventq_alloc *cmd = (struct iommu_veventq_alloc *)buf;
+	int fd = open_ctx();
+
+	memset(buf, 0xff, sizeof(buf));
+	cmd->size = 28;
+	cmd->flags = 0;
+	cmd->viommu_id = 0;
+	cmd->type = IOMMU_VEVENTQ_TYPE_SELFTEST;
+	cmd->veventq_depth = 1;
+	assert_int_equal(sio_ioctl(fd, IOMMU_VEVENTQ_ALLOC, buf), -1);
+	assert_int_equal(errno, ENOENT);
+	cmd->size = 32;
+	assert_int_equal(sio_ioctl(fd, IOMMU_VEVENTQ_ALLOC, buf), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
+	cmd->size = 27;
+	assert_int_equal(sio_ioctl(fd, IOMMU_VEVENTQ_ALLOC, buf), -1);
+	assert_int_equal(errno, EINVAL);
 	sio_close(fd);
 }
 
@@ -295,6 +325,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frozen_minimums),
 		cmocka_unit_test(test_viommu_alloc_short_form),
+		cmocka_unit_test(test_veventq_alloc_short_form),
 		cmocka_unit_test(test_min_minus_one_is_einval),
 		cmocka_unit_test(test_nonzero_tail_is_e2big),
 		cmocka_unit_test(test_zero_tail_is_same_as_sizeof),
