@@ -735,22 +735,30 @@ int sio_safe_memcpy(void *dst, const void *src, size_t len)
 /*
  * The fixup-mode CAS. ThreadSanitizer does not see the assembly access; it
  * is told of the synchronisation instead, on the same per-address object its
- * atomics use, so that acquire loads of the word (the walkers' pt_load())
- * pair with it. Only after the access: an address that faulted may lie
- * outside the memory TSan keeps metadata for. A thread that reads the new
- * value before the release annotation misses that edge (a false report at
- * worst, and the A/D bits softiommu sets publish no other data).
+ * atomics use, so that the CAS pairs with atomic loads and stores of the
+ * word by other threads (the walkers' pt_load(), a guest's stores): a
+ * release before the access, an acquire after it. The release needs an
+ * address TSan keeps metadata for, so the word is first proven readable
+ * with the safe copy (unreadable memory fails as the CAS would). A CAS that
+ * then fails still counts as a release for TSan (it may hide a race there,
+ * never report a false one). Without TSan this is one "lock cmpxchg".
  */
 static inline int sio_ua_asm_cas64(uint64_t *p, uint64_t *expected, uint64_t desired)
 {
-	struct sio_ua_cas_res r = sio_ua_cas64(p, *expected, desired);
+	struct sio_ua_cas_res r;
 
+#ifdef SIO_UA_TSAN
+	uint64_t probe;
+
+	if (sio_ua_copy(&probe, p, sizeof(probe)))
+		return -EFAULT;
+	__tsan_release(p);
+#endif
+	r = sio_ua_cas64(p, *expected, desired);
 	if (r.err < 0)
 		return -EFAULT;
 #ifdef SIO_UA_TSAN
 	__tsan_acquire(p);
-	if (!r.err)
-		__tsan_release(p);
 #endif
 	if (!r.err)
 		return 0;
