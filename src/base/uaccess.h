@@ -22,9 +22,10 @@
  *    access then fails with -EFAULT).
  *
  * Conventions for all functions below:
- *  - Return 0 or -EFAULT (sio_safe_cas64() also -EAGAIN and -EINVAL). Thread-safe, no locks, no allocation, errno is
- *    preserved. The first call may install the signal handler (it is not
- *    async-signal-safe); later calls are async-signal-safe.
+ *  - Return 0 or -EFAULT (sio_safe_cas64() also -EAGAIN or -EINVAL).
+ *    Thread-safe, no locks, no allocation, errno is preserved. The first
+ *    call may install the signal handler (it is not async-signal-safe);
+ *    later calls are async-signal-safe.
  *  - A user address that does not fit in a pointer, or a range
  *    [uptr, uptr + len) that wraps around the address space, fails with
  *    -EFAULT without touching memory. len == 0 always succeeds without
