@@ -2,7 +2,7 @@
 /*
  * Safe access to caller memory: see uaccess.h for the contract.
  *
- * Fixup mode. The assembly routines sio_ua_copy/_clear/_is_zero each span
+ * Fixup mode. The assembly routines sio_ua_copy/_clear/_is_zero/_cas64 each span
  * [NAME, NAME_end) and have a NAME_fixup label that returns failure. Our
  * SIGSEGV/SIGBUS handler checks whether a kernel-generated fault happened at
  * a PC inside one of these ranges; if so it rewrites the PC in the saved
@@ -54,9 +54,18 @@
 #include <sanitizer/msan_interface.h>
 #define SIO_UA_MSAN 1
 #endif
+#if __has_feature(thread_sanitizer)
+#define SIO_UA_TSAN 1
+#endif
 #endif
 #if defined(__SANITIZE_ADDRESS__) && !defined(SIO_UA_ASAN)
 #define SIO_UA_ASAN 1
+#endif
+#if defined(__SANITIZE_THREAD__) && !defined(SIO_UA_TSAN)
+#define SIO_UA_TSAN 1
+#endif
+#ifdef SIO_UA_TSAN
+#include <sanitizer/tsan_interface.h>
 #endif
 
 enum {
@@ -97,6 +106,14 @@ SIO_UA_HIDDEN extern const char sio_ua_copy_end[], sio_ua_copy_fixup[];
 SIO_UA_HIDDEN extern const char sio_ua_clear_end[], sio_ua_clear_fixup[];
 SIO_UA_HIDDEN extern const char sio_ua_is_zero_end[], sio_ua_is_zero_fixup[];
 
+/* Returned in two registers (%rax:%rdx, x0:x1): err 0 swapped, 1 differs, -1 fault. */
+struct sio_ua_cas_res {
+	uint64_t cur;
+	int64_t err;
+};
+SIO_UA_HIDDEN struct sio_ua_cas_res sio_ua_cas64(uint64_t *p, uint64_t old, uint64_t desired);
+SIO_UA_HIDDEN extern const char sio_ua_cas64_end[], sio_ua_cas64_fixup[];
+
 #if defined(__x86_64__)
 #define SIO_UC_PC(uc) ((uc)->uc_mcontext.gregs[REG_RIP])
 #elif defined(__aarch64__)
@@ -115,6 +132,8 @@ static uintptr_t sio_ua_fixup_for(uintptr_t pc)
 		return (uintptr_t)sio_ua_clear_fixup;
 	if (pc >= (uintptr_t)sio_ua_is_zero && pc < (uintptr_t)sio_ua_is_zero_end)
 		return (uintptr_t)sio_ua_is_zero_fixup;
+	if (pc >= (uintptr_t)sio_ua_cas64 && pc < (uintptr_t)sio_ua_cas64_end)
+		return (uintptr_t)sio_ua_cas64_fixup;
 	return 0;
 }
 
@@ -538,6 +557,29 @@ nonzero:
 	return 0;
 }
 
+/*
+ * The CAS of the syscall mode: the kernel has no process_vm_* counterpart of
+ * a compare-and-swap, so the word is first made present and writable
+ * (sio_user_probe_writable()), then swapped with a plain atomic. Residual
+ * race, in this mode only: a thread that unmaps or write-protects the page
+ * between the probe and the CAS makes the CAS fault, which kills the
+ * process (there is no handler to recover). @p is aligned and in range.
+ */
+static int sio_ua_vm_cas64(uint64_t *p, uint64_t *expected, uint64_t desired)
+{
+	int saved_errno = errno;
+	int ret;
+
+	ret = sio_user_probe_writable((uintptr_t)p, sizeof(*p));
+	errno = saved_errno;
+	if (ret)
+		return -EFAULT;
+	if (__atomic_compare_exchange_n(p, expected, desired, false, __ATOMIC_SEQ_CST,
+					__ATOMIC_SEQ_CST))
+		return 0;
+	return -EAGAIN;
+}
+
 /* ---- API ------------------------------------------------------------- */
 
 /*
@@ -687,6 +729,69 @@ int sio_safe_memcpy(void *dst, const void *src, size_t len)
 	if (!ret)
 		sio_ua_unpoison(dst, len);
 	return ret;
+}
+
+#if SIO_UACCESS_ASM
+/*
+ * The fixup-mode CAS. ThreadSanitizer does not see the assembly access; it
+ * is told of the synchronisation instead, on the same per-address object its
+ * atomics use, so that the CAS pairs with atomic loads and stores of the
+ * word by other threads (the walkers' pt_load(), a guest's stores): a
+ * release before the access, an acquire after it. The release needs an
+ * address TSan keeps metadata for, so the word is first proven readable
+ * with the safe copy (unreadable memory fails as the CAS would). A CAS that
+ * then fails still counts as a release for TSan (it may hide a race there,
+ * never report a false one). Without TSan this is one "lock cmpxchg".
+ */
+static inline int sio_ua_asm_cas64(uint64_t *p, uint64_t *expected, uint64_t desired)
+{
+	struct sio_ua_cas_res r;
+
+#ifdef SIO_UA_TSAN
+	uint64_t probe;
+
+	if (sio_ua_copy(&probe, p, sizeof(probe)))
+		return -EFAULT;
+	__tsan_release(p);
+#endif
+	r = sio_ua_cas64(p, *expected, desired);
+	if (r.err < 0)
+		return -EFAULT;
+#ifdef SIO_UA_TSAN
+	__tsan_acquire(p);
+#endif
+	if (!r.err)
+		return 0;
+	*expected = r.cur;
+	sio_ua_unpoison(expected, sizeof(*expected));
+	return -EAGAIN;
+}
+#endif
+
+/* First use, or the syscall mode. */
+static __attribute__((noinline)) int sio_ua_cas64_slow(uint64_t *p, uint64_t *expected,
+							uint64_t desired)
+{
+#if SIO_UACCESS_ASM
+	if (sio_ua_get_mode() == SIO_UA_FIXUP)
+		return sio_ua_asm_cas64(p, expected, desired);
+#endif
+	return sio_ua_vm_cas64(p, expected, desired);
+}
+
+int sio_safe_cas64(uint64_t uptr, uint64_t *expected, uint64_t desired)
+{
+	uint64_t *p = (uint64_t *)(uintptr_t)uptr;
+
+	if (unlikely(uptr & (sizeof(*p) - 1)))
+		return -EINVAL;
+	if (unlikely(!sio_ua_range_ok(uptr, sizeof(*p))))
+		return -EFAULT;
+#if SIO_UACCESS_ASM
+	if (sio_ua_fast())
+		return sio_ua_asm_cas64(p, expected, desired);
+#endif
+	return sio_ua_cas64_slow(p, expected, desired);
 }
 
 void sio_uaccess_reassert(void)

@@ -22,9 +22,10 @@
  *    access then fails with -EFAULT).
  *
  * Conventions for all functions below:
- *  - Return 0 or -EFAULT. Thread-safe, no locks, no allocation, errno is
- *    preserved. The first call may install the signal handler (it is not
- *    async-signal-safe); later calls are async-signal-safe.
+ *  - Return 0 or -EFAULT (sio_safe_cas64() also -EAGAIN or -EINVAL).
+ *    Thread-safe, no locks, no allocation, errno is preserved. The first
+ *    call may install the signal handler (it is not async-signal-safe);
+ *    later calls are async-signal-safe.
  *  - A user address that does not fit in a pointer, or a range
  *    [uptr, uptr + len) that wraps around the address space, fails with
  *    -EFAULT without touching memory. len == 0 always succeeds without
@@ -82,6 +83,24 @@ int sio_user_probe_writable(uint64_t uptr, size_t len);
 
 /* Either side may be bad memory (used for device DMA into process memory). */
 int sio_safe_memcpy(void *dst, const void *src, size_t len);
+
+/*
+ * Atomic 64-bit compare-and-swap on the user word at @uptr (for example an
+ * accessed/dirty update of a page-table entry in the program's memory):
+ * if it holds *@expected, replace it with @desired and return 0; otherwise
+ * store the value it holds in *@expected and return -EAGAIN. Sequentially
+ * consistent either way, like __atomic_compare_exchange_n(..., SEQ_CST,
+ * SEQ_CST). -EINVAL if @uptr is not 8-byte aligned (nothing accessed).
+ * -EFAULT if the word is not mapped or not writable, whether or not it
+ * holds *@expected (*@expected is then unchanged): the access is a write
+ * either way, as x86's "lock cmpxchg" is.
+ *
+ * In the syscall mode (no fault handler) the word is first made present
+ * and writable with sio_user_probe_writable(), then swapped with a plain
+ * atomic: a page unmapped or write-protected between the two kills the
+ * process. The fixup mode has no such window.
+ */
+int sio_safe_cas64(uint64_t uptr, uint64_t *expected, uint64_t desired);
 
 /*
  * Make sure the fault handler is still installed, and go back in front of a

@@ -126,4 +126,47 @@ sio_ua_is_zero_fixup:
 	mov	w0, #-1
 	ret
 
+/*
+ * struct { u64 cur x0; s64 err x1; }
+ * sio_ua_cas64(uint64_t *p x0, uint64_t old x1, uint64_t desired x2)
+ * Atomically: cur = *p; if (cur == old) *p = desired. err is 0 when the
+ * swap happened, 1 when *p held another value (returned in cur), -1 on a
+ * fault (cur is then 0). An ldaxr/stlxr loop: acquire load, release store,
+ * sequentially consistent as C11 seq_cst maps onto them. When the values
+ * differ the loaded value is stored back, as x86's "lock cmpxchg" does, so
+ * that a readable but not writable page faults on a mismatch too (one
+ * result on every architecture). The exclusive pair may fault at either
+ * access; x3 holds @p, x4 the exclusive status. @p is 8-byte aligned
+ * (checked by the caller).
+ */
+	.globl	sio_ua_cas64
+	.hidden	sio_ua_cas64
+	.type	sio_ua_cas64, %function
+	.p2align 4
+sio_ua_cas64:
+	SIO_BTI_C
+	mov	x3, x0
+11:	ldaxr	x0, [x3]
+	cmp	x0, x1
+	b.ne	12f
+	stlxr	w4, x2, [x3]
+	cbnz	w4, 11b
+	mov	x1, #0
+	ret
+12:	stlxr	w4, x0, [x3]
+	cbnz	w4, 11b
+	mov	x1, #1
+	ret
+	.globl	sio_ua_cas64_end
+	.hidden	sio_ua_cas64_end
+sio_ua_cas64_end:
+	.size	sio_ua_cas64, . - sio_ua_cas64
+
+	.globl	sio_ua_cas64_fixup
+	.hidden	sio_ua_cas64_fixup
+sio_ua_cas64_fixup:
+	mov	x0, #0
+	mov	x1, #-1
+	ret
+
 	.section .note.GNU-stack, "", %progbits

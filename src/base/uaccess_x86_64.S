@@ -248,4 +248,38 @@ sio_ua_is_zero_fixup:
 	movl	$-1, %eax
 	ret
 
+/*
+ * struct { u64 cur %rax; s64 err %rdx; }
+ * sio_ua_cas64(uint64_t *p %rdi, uint64_t old %rsi, uint64_t desired %rdx)
+ * Atomically: cur = *p; if (cur == old) *p = desired. err is 0 when the
+ * swap happened, 1 when *p held another value (returned in cur), -1 on a
+ * fault (cur is then 0). "lock cmpxchg" is a full barrier and writes the
+ * destination even when the comparison fails, so a page that is readable
+ * but not writable faults either way. The only access that can fault is
+ * the cmpxchg itself; @p is 8-byte aligned (checked by the caller), so the
+ * access never splits across pages or cache lines.
+ */
+	.globl	sio_ua_cas64
+	.hidden	sio_ua_cas64
+	.type	sio_ua_cas64, @function
+	.p2align 5
+sio_ua_cas64:
+	_CET_ENDBR
+	movq	%rsi, %rax
+	lock cmpxchgq %rdx, (%rdi)
+	movl	$0, %edx		/* mov leaves ZF alone */
+	setne	%dl
+	ret
+	.globl	sio_ua_cas64_end
+	.hidden	sio_ua_cas64_end
+sio_ua_cas64_end:
+	.size	sio_ua_cas64, . - sio_ua_cas64
+
+	.globl	sio_ua_cas64_fixup
+	.hidden	sio_ua_cas64_fixup
+sio_ua_cas64_fixup:
+	xorl	%eax, %eax
+	movq	$-1, %rdx
+	ret
+
 	.section .note.GNU-stack, "", @progbits

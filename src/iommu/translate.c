@@ -31,7 +31,6 @@
  */
 #include <errno.h>
 
-#include "base/uaccess.h"
 #include "iommu/iommu_priv.h"
 #include "iommu/rcu.h"
 
@@ -170,14 +169,11 @@ int sio_nest_cas(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val)
 	}
 	/*
 	 * Guest memory behind a stage-2 W mapping was writable when it was
-	 * mapped, but the program may have write-protected it since: prove it
-	 * writable (a system call, paid once per A/D update) so that the CAS
-	 * fails with SIO_FAULT_AD_UPDATE instead of faulting. A protection
-	 * change racing the CAS itself is not covered.
+	 * mapped, but the program may have unmapped or write-protected it
+	 * since: the CAS (sio_safe_cas64()) then fails with -EFAULT, which
+	 * ends the walk with SIO_FAULT_AD_UPDATE, instead of faulting. -EAGAIN
+	 * (the guest changed the entry) makes the walk read it again.
 	 */
-	if (sio_user_probe_writable(hpa, sizeof(uint64_t)))
-		return -EFAULT;
-	/* -EAGAIN (the guest changed the entry) makes the walk read it again. */
 	return sio_pt_mem_direct.cas(NULL, hpa, old, new_val);
 }
 

@@ -774,22 +774,15 @@ static int pt_direct_read(void *ctx, uint64_t addr, uint64_t *val)
 
 static int pt_direct_cas(void *ctx, uint64_t addr, uint64_t old, uint64_t new_val)
 {
-	uint64_t cur;
 	int rc;
 
+	(void)ctx;
 	/*
-	 * Only a readable entry is written: a bad address fails, never faults.
-	 * The entry must also be writable, as the tables softiommu owns are.
+	 * A bad, read-only or misaligned entry fails (then the walk reports
+	 * _AD_UPDATE), never faults: the entry may be in the program's memory.
 	 */
-	rc = pt_direct_read(ctx, addr, &cur);
-	if (rc)
-		return rc;
-	if (cur != old)
-		return -EAGAIN;
-	if (!__atomic_compare_exchange_n(pt_ptr(addr), &old, new_val, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_RELAXED))
-		return -EAGAIN;
-	return 0;
+	rc = sio_safe_cas64(addr, &old, new_val);
+	return rc == -EINVAL ? -EFAULT : rc;
 }
 
 const struct sio_pt_mem sio_pt_mem_direct = {

@@ -151,7 +151,11 @@ struct sio_pt_mem {
 	void *ctx;
 };
 
-/* Direct access to softiommu-owned tables (process memory, via the safe copy). */
+/*
+ * Direct access to tables in process memory (softiommu's own, or a guest's
+ * after stage 2): reads via the safe copy, updates via sio_safe_cas64(), so
+ * that memory the program unmapped or write-protected fails, never faults.
+ */
 extern const struct sio_pt_mem sio_pt_mem_direct;
 
 struct sio_pt_walk_result {

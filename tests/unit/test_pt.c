@@ -834,6 +834,22 @@ static void test_mem_direct_bad_addresses(void **state)
 				 -EAGAIN);
 		assert_int_equal(word, 7);
 	}
+
+	/* A readable, write-protected entry: the CAS fails, even on a match. */
+	{
+		uint64_t *ro = mmap(NULL, (size_t)pg, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		assert_true(ro != MAP_FAILED);
+		ro[1] = 5;
+		assert_int_equal(mprotect(ro, (size_t)pg, PROT_READ), 0);
+		assert_int_equal(sio_pt_mem_direct.read(NULL, (uint64_t)(uintptr_t)&ro[1], &v), 0);
+		assert_int_equal(v, 5);
+		assert_int_equal(sio_pt_mem_direct.cas(NULL, (uint64_t)(uintptr_t)&ro[1], 5, 7),
+				 -EFAULT);
+		assert_int_equal(ro[1], 5);
+		munmap(ro, (size_t)pg);
+	}
 	munmap(hole, (size_t)pg);
 	sio_pt_destroy(pt);
 }

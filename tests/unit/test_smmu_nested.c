@@ -1258,6 +1258,22 @@ static void test_httu_update_faults(void **state)
 	assert_int_equal(x.fault.level, 0);
 	assert_int_equal(x.fault.entry_addr, IPA_BADHOST + ent);
 	assert_int_equal(*(uint64_t *)(void *)(host_ro + ent), data | D_PAGE);
+	/* The same without the fault handler (probe, then a plain CAS). */
+	sio_uaccess_force_mode_for_test(1);
+	nh_all(&e);
+	assert_int_equal(xl(&e, IOVA, SIO_PT_R, &x), -EACCES);
+	expect_fault(&x, SIO_FAULT_AD_UPDATE, 1, SIO_FAULT_CLASS_TT);
+	assert_int_equal(*(uint64_t *)(void *)(host_ro + ent), data | D_PAGE);
+	/* Writable again: the update goes through, in either mode. */
+	assert_int_equal(mprotect(host_ro, (size_t)pg, PROT_READ | PROT_WRITE), 0);
+	nh_all(&e);
+	expect_pa(&e, IOVA, SIO_PT_R, data);
+	assert_int_equal(*(uint64_t *)(void *)(host_ro + ent), data | D_PAGE | D_AF);
+	sio_uaccess_force_mode_for_test(0);
+	*(uint64_t *)(void *)(host_ro + ent) = data | D_PAGE;
+	nh_all(&e);
+	expect_pa(&e, IOVA, SIO_PT_R, data);
+	assert_int_equal(*(uint64_t *)(void *)(host_ro + ent), data | D_PAGE | D_AF);
 	gset(&e, l1e, l1v);
 	env_teardown(&e);
 	munmap(host_ro, (size_t)pg);

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -340,6 +341,216 @@ static void test_cross_into_bad(void **state)
 	}
 }
 
+/* ---- compare-and-swap -------------------------------------------------- */
+
+#define CAS_A 0x8123456789abcdefull
+#define CAS_B 0x7edcba9876543210ull
+
+static void test_cas_valid(void **state)
+{
+	uint64_t *w = (uint64_t *)(void *)g_dst;
+	uint64_t *fresh = map_or_die(pg, PROT_READ | PROT_WRITE);
+	uint64_t *last = (uint64_t *)(void *)(g_cross + pg - 8);
+	uint64_t exp;
+	unsigned int mis;
+
+	set_mode(state);
+	/* Swap: 0, the word changed, *expected left alone, errno untouched. */
+	w[0] = CAS_A;
+	w[1] = 0;
+	exp = CAS_A;
+	errno = 4321;
+	assert_int_equal(sio_safe_cas64(up(w), &exp, CAS_B), 0);
+	assert_true(w[0] == CAS_B);
+	assert_true(exp == CAS_A);
+	assert_int_equal(errno, 4321);
+	assert_true(w[1] == 0);
+	/* Mismatch: -EAGAIN, the word unchanged, *expected = what it holds. */
+	assert_int_equal(sio_safe_cas64(up(w), &exp, 1), -EAGAIN);
+	assert_true(exp == CAS_B);
+	assert_true(w[0] == CAS_B);
+	assert_int_equal(errno, 4321);
+	/* The value -EAGAIN gave is the one that then swaps. */
+	assert_int_equal(sio_safe_cas64(up(w), &exp, 1), 0);
+	assert_true(w[0] == 1);
+	/* A page never touched (reads as zero until the first write). */
+	exp = 0;
+	assert_int_equal(sio_safe_cas64(up(fresh + 7), &exp, CAS_A), 0);
+	assert_true(fresh[7] == CAS_A);
+	munmap(fresh, pg);
+	/* The last word before a PROT_NONE page. */
+	*last = 5;
+	exp = 5;
+	assert_int_equal(sio_safe_cas64(up(last), &exp, 6), 0);
+	assert_true(*last == 6);
+	/* Misaligned: -EINVAL, nothing accessed, even for a bad address. */
+	for (mis = 1; mis < 8; mis++) {
+		exp = 1;
+		assert_int_equal(sio_safe_cas64(up(w) + mis, &exp, 2), -EINVAL);
+		assert_true(exp == 1);
+		assert_int_equal(sio_safe_cas64(up(g_none) + mis, &exp, 2), -EINVAL);
+		assert_int_equal(sio_safe_cas64(UINT64_MAX - 7 + mis, &exp, 2), -EINVAL);
+	}
+	assert_true(w[0] == 1);
+}
+
+/* The CAS on @p fails with -EFAULT whether or not @p holds @old. */
+static void check_cas_fault(uint64_t p, uint64_t old)
+{
+	uint64_t exp;
+
+	errno = 4321;
+	exp = old;
+	assert_int_equal(sio_safe_cas64(p, &exp, ~old), -EFAULT);
+	assert_true(exp == old);
+	exp = old + 1;
+	assert_int_equal(sio_safe_cas64(p, &exp, ~old), -EFAULT);
+	assert_true(exp == old + 1);
+	assert_int_equal(errno, 4321);
+}
+
+static void test_cas_bad(void **state)
+{
+	uint64_t ro;
+
+	set_mode(state);
+	g_unmapped = fresh_hole();
+	check_cas_fault(up(g_unmapped), 0);
+	check_cas_fault(up(g_unmapped) + pg - 8, 0);
+	check_cas_fault(up(g_none), 0);
+	check_cas_fault(up(g_cross + pg), 0);
+	check_cas_fault(0, 0);
+	check_cas_fault(0x1000, 0);
+	check_cas_fault(up(g_bus), 0);
+	check_cas_fault(0x8000000000000000ull, 0);
+	check_cas_fault(0xffff880000000000ull, 0);
+	/* The last word of the address space ends by wrapping: never touched. */
+	check_cas_fault(UINT64_MAX - 7, 0);
+	/* Readable, not writable: -EFAULT on a match and on a mismatch alike. */
+	memset(&ro, 0x5a, sizeof(ro));
+	check_cas_fault(up(g_ro), ro);
+	check_cas_fault(up(g_ro) + pg - 8, ro);
+	assert_int_equal(sio_copy_from_user(g_dst, up(g_ro), pg), 0);
+	assert_int_equal(memcmp(g_dst, g_ro, pg), 0);
+	assert_true(*(uint64_t *)(void *)g_ro == ro);
+	assert_true(still_hole(g_unmapped));
+}
+
+/* A page write-protected, then unmapped, after CASes on it succeeded. */
+static void test_cas_protect_change(void **state)
+{
+	uint64_t *p = map_or_die(pg, PROT_READ | PROT_WRITE);
+	uint64_t exp = 0;
+
+	set_mode(state);
+	assert_int_equal(sio_safe_cas64(up(p), &exp, 3), 0);
+	assert_int_equal(mprotect(p, pg, PROT_READ), 0);
+	exp = 3;
+	assert_int_equal(sio_safe_cas64(up(p), &exp, 4), -EFAULT);
+	assert_true(*p == 3);
+	assert_int_equal(mprotect(p, pg, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(sio_safe_cas64(up(p), &exp, 4), 0);
+	assert_true(*p == 4);
+	assert_int_equal(mprotect(p, pg, PROT_NONE), 0);
+	assert_int_equal(sio_safe_cas64(up(p), &exp, 5), -EFAULT);
+	assert_int_equal(munmap(p, pg), 0);
+	assert_int_equal(sio_safe_cas64(up(p), &exp, 5), -EFAULT);
+}
+
+#define CAS_THREADS 2
+/* Fewer in the syscall mode, where each CAS is also a system call. */
+#define CAS_INCS_FIXUP 200000
+#define CAS_INCS_SYSCALL 10000
+
+static uint64_t g_cas_counter;
+static uint64_t g_cas_neighbour;
+static pthread_barrier_t g_cas_start;
+
+/* *@arg increments of the shared counter, each a CAS retry loop. */
+static void *cas_inc_fn(void *arg)
+{
+	unsigned int i, n = *(const unsigned int *)arg;
+	uintptr_t errors = 0;
+
+	pthread_barrier_wait(&g_cas_start);
+	for (i = 0; i < n; i++) {
+		uint64_t cur = __atomic_load_n(&g_cas_counter, __ATOMIC_RELAXED);
+		int rc;
+
+		while ((rc = sio_safe_cas64(up(&g_cas_counter), &cur, cur + 1)) == -EAGAIN)
+			;
+		errors += rc != 0;
+	}
+	return (void *)errors;
+}
+
+/* Atomicity: concurrent CAS loops lose no increment and touch no neighbour. */
+static void test_cas_threads(void **state)
+{
+	unsigned int n = *(int *)*state ? CAS_INCS_SYSCALL : CAS_INCS_FIXUP;
+	pthread_t t[CAS_THREADS];
+	uintptr_t i;
+
+	set_mode(state);
+	g_cas_counter = 0;
+	g_cas_neighbour = 0;
+	assert_int_equal(pthread_barrier_init(&g_cas_start, NULL, CAS_THREADS), 0);
+	for (i = 0; i < CAS_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, cas_inc_fn, &n), 0);
+	for (i = 0; i < CAS_THREADS; i++) {
+		void *ret;
+
+		assert_int_equal(pthread_join(t[i], &ret), 0);
+		assert_int_equal((uintptr_t)ret, 0);
+	}
+	pthread_barrier_destroy(&g_cas_start);
+	assert_true(g_cas_counter == (uint64_t)CAS_THREADS * n);
+	assert_true(g_cas_neighbour == 0);
+}
+
+/*
+ * Ordering, both ways, with plain data: what a thread wrote before its
+ * release store is visible after a successful CAS that reads that store, and
+ * what it wrote before a successful CAS is visible to an acquire load that
+ * reads the swapped value. ThreadSanitizer reports a race on the plain data
+ * if it does not see the CAS as acquire and release.
+ */
+static uint64_t g_msg_flag;
+static int g_msg_to_cas;
+static int g_msg_from_cas;
+
+static void *cas_msg_fn(void *arg)
+{
+	(void)arg;
+	g_msg_to_cas = 42;
+	__atomic_store_n(&g_msg_flag, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&g_msg_flag, __ATOMIC_ACQUIRE) != 2)
+		sched_yield();
+	return (void *)(uintptr_t)(g_msg_from_cas != 43);
+}
+
+static void test_cas_ordering(void **state)
+{
+	pthread_t t;
+	uint64_t exp;
+	void *ret;
+
+	set_mode(state);
+	g_msg_flag = 0;
+	g_msg_to_cas = 0;
+	g_msg_from_cas = 0;
+	assert_int_equal(pthread_create(&t, NULL, cas_msg_fn, NULL), 0);
+	do {
+		exp = 1;
+	} while (sio_safe_cas64(up(&g_msg_flag), &exp, 1) == -EAGAIN);
+	assert_int_equal(g_msg_to_cas, 42);
+	g_msg_from_cas = 43;
+	exp = 1;
+	assert_int_equal(sio_safe_cas64(up(&g_msg_flag), &exp, 2), 0);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_int_equal((uintptr_t)ret, 0);
+}
+
 /* ---- sio_sigaction ---------------------------------------------------- */
 
 static void dummy_handler(int sig)
@@ -473,6 +684,14 @@ static void child_body(enum child_how how)
 		_exit(61);
 	if (sio_copy_from_user(buf, up(g_bus), sizeof(buf)) != -EFAULT)
 		_exit(62);
+	{
+		uint64_t exp = 0;
+
+		if (sio_safe_cas64(up(g_none), &exp, 1) != -EFAULT ||
+		    sio_safe_cas64(up(g_ro), &exp, 1) != -EFAULT ||
+		    sio_safe_cas64(up(g_bus), &exp, 1) != -EFAULT)
+			_exit(63);
+	}
 	switch (how) {
 	case CH_RAISE_PLAIN:
 	case CH_RAISE_DFL:
@@ -782,6 +1001,11 @@ int main(int argc, char **argv)
 		BOTH_MODES(test_cross_into_bad),
 		BOTH_MODES(test_copy_in_signal_handler),
 		BOTH_MODES(test_threads),
+		BOTH_MODES(test_cas_valid),
+		BOTH_MODES(test_cas_bad),
+		BOTH_MODES(test_cas_protect_change),
+		BOTH_MODES(test_cas_threads),
+		BOTH_MODES(test_cas_ordering),
 		cmocka_unit_test_prestate(test_sigaction_api, &mode_fixup),
 		cmocka_unit_test_prestate(test_chain_program_handler, &mode_fixup),
 		cmocka_unit_test_prestate(test_chain_default, &mode_fixup),
