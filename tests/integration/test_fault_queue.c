@@ -244,6 +244,39 @@ TEST(nested_iopf_selftest_flow)
 	CHECK_EQ(read(e.ffd, &rec, sizeof(rec)), 0);
 }
 
+/* viommu_alloc_nested_iopf: a nested HWPT on a vIOMMU delivering to a FAULT. */
+TEST(viommu_nested_iopf)
+{
+	struct iommu_viommu_alloc va = { .size = sizeof(va), .type = IOMMU_VIOMMU_TYPE_SELFTEST };
+	struct iommu_vdevice_alloc vd = { .size = sizeof(vd), .virt_id = 0x99 };
+	struct iommu_hwpt_pgfault rec;
+	uint32_t iopf_hwpt = 0, pt;
+	struct env e;
+
+	setup(&e);
+	va.dev_id = e.idev;
+	va.hwpt_id = e.parent;
+	REQUIRE_OK(ioctl(e.fd, IOMMU_VIOMMU_ALLOC, &va));
+	vd.viommu_id = va.out_viommu_id;
+	vd.dev_id = e.idev;
+	REQUIRE_OK(ioctl(e.fd, IOMMU_VDEVICE_ALLOC, &vd));
+	CHECK_ERR(hwpt_alloc_fault(e.fd, e.idev, va.out_viommu_id, IOMMU_HWPT_FAULT_ID_VALID,
+				   e.parent, true, &iopf_hwpt), ENOENT);
+	REQUIRE_OK(hwpt_alloc_fault(e.fd, e.idev, va.out_viommu_id, IOMMU_HWPT_FAULT_ID_VALID,
+				    e.fault, true, &iopf_hwpt));
+	pt = iopf_hwpt;
+	REQUIRE_OK(mock_domain_replace(e.fd, e.stdev, &pt));
+	/* The old nested HWPT of the same FAULT is no longer attached: it is destroyable. */
+	CHECK_OK(iommu_destroy(e.fd, e.iopf_hwpt));
+	CHECK_OK(trigger_iopf(e.fd, e.idev, 1, 2));
+	CHECK_EQ(read(e.ffd, &rec, sizeof(rec)), REC);
+	CHECK_EQ(rec.dev_id, e.idev);
+	CHECK_EQ(rec.pasid, 1);
+	CHECK_EQ(respond(e.ffd, rec.cookie, IOMMUFD_PAGE_RESP_SUCCESS), RESP);
+	CHECK_ERR(iommu_destroy(e.fd, e.fault), EBUSY);
+	CHECK_ERR(iommu_destroy(e.fd, iopf_hwpt), EBUSY);
+}
+
 TEST(trigger_iopf_errors_and_no_consumer)
 {
 	uint32_t ioas = 0, stdev = 0, idev = 0, hwpt = 0;
