@@ -108,4 +108,12 @@ bool sio_device_attached_is(struct sio_device *dev, uint32_t pasid, const struct
  */
 void sio_device_report_fault(struct sio_iommu_dev *hw, const struct sio_fault *f);
 
+/*
+ * The HWPT a page request of @dev at @pasid is routed to (core/fault.h:
+ * sio_device_iopf_hwpt()), fault queue or not, and in *@key the PASID of
+ * that attachment (0: the RID); NULL when none. dev->lock held.
+ */
+struct sio_hwpt *sio_device_iopf_route_locked(struct sio_device *dev, bool pasid_valid,
+					      uint32_t pasid, uint32_t *key);
+
 #endif /* SIO_CORE_DEVICE_H */

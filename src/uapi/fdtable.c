@@ -247,7 +247,8 @@ int sio_file_install(const struct sio_file_ops *ops, void *priv, int open_flags)
 	return file_install(ops, priv, open_flags, ops->name, ops->rdev);
 }
 
-int sio_file_install_pollable(const struct sio_file_ops *ops, void *priv, int open_flags)
+int sio_file_install_pollable_ref(const struct sio_file_ops *ops, void *priv, int open_flags,
+				  struct sio_file **out)
 {
 	struct sio_file *file;
 	int fd, rc;
@@ -260,9 +261,14 @@ int sio_file_install_pollable(const struct sio_file_ops *ops, void *priv, int op
 		rc = fd;
 		goto err_free;
 	}
+	/* The caller's reference, taken before the fd can be closed. */
+	if (out)
+		file->refs++;
 	rc = file_enter(file, fd);
 	if (rc)
 		goto err_close;
+	if (out)
+		*out = file;
 	return fd;
 
 err_close:
@@ -272,6 +278,11 @@ err_free:
 	pthread_mutex_destroy(&file->poll_lock);
 	free(file);
 	return rc;
+}
+
+int sio_file_install_pollable(const struct sio_file_ops *ops, void *priv, int open_flags)
+{
+	return sio_file_install_pollable_ref(ops, priv, open_flags, NULL);
 }
 
 int sio_file_install_minor(const struct sio_file_ops *ops, void *priv, int open_flags,

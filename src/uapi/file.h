@@ -94,6 +94,13 @@ int sio_file_install_minor(const struct sio_file_ops *ops, void *priv, int open_
  */
 int sio_file_install_pollable(const struct sio_file_ops *ops, void *priv, int open_flags);
 /*
+ * As sio_file_install_pollable(), also returning a reference on the new
+ * file in *@out (drop it with sio_file_put()), so that the caller can use
+ * the file even if another thread closes the fd at once.
+ */
+int sio_file_install_pollable_ref(const struct sio_file_ops *ops, void *priv, int open_flags,
+				  struct sio_file **out);
+/*
  * Make the fd of a pollable @file (not) readable. Thread-safe and
  * idempotent; a no-op on other files. Never blocks.
  */

@@ -65,6 +65,8 @@ int sio_ioctl_test_cmd(struct sio_ucmd *ucmd)
 		return sio_test_md_check_iotlb(ucmd, cmd);
 	case IOMMU_TEST_OP_TRIGGER_VEVENT:
 		return sio_test_trigger_vevent(ucmd, cmd);
+	case IOMMU_TEST_OP_TRIGGER_IOPF:
+		return sio_test_trigger_iopf(ucmd, cmd);
 	case IOMMU_TEST_OP_PASID_ATTACH:
 		return sio_test_pasid_attach(ucmd, cmd);
 	case IOMMU_TEST_OP_PASID_REPLACE:
