@@ -17,6 +17,7 @@
 #include "base/compiler.h"
 #include "core/machine.h"
 #include "core/pcidev.h"
+#include "core/pri.h"
 
 /*
  * Writers (create, destroy) must not starve behind a stream of DMA readers:
@@ -80,6 +81,11 @@ int sio_pcidev_create(const struct sio_pcidev_cfg *cfg)
 	if (!pdev)
 		return -ENOMEM;
 	pdev->cfg = *cfg;
+	pdev->pri = sio_pri_fn_alloc();
+	if (!pdev->pri) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
 	pdev->iommu = sio_machine_iommu(cfg->type);
 	if (!pdev->iommu) {
 		rc = -ENOMEM;
@@ -113,6 +119,7 @@ err_unlock:
 	pthread_rwlock_unlock(table_lock);
 	sio_iommu_dev_destroy(pdev->hw);
 err_free:
+	sio_pri_fn_put(pdev->pri);
 	free(pdev);
 	return rc;
 }
@@ -139,6 +146,7 @@ int sio_pcidev_destroy(unsigned int index)
 	pthread_rwlock_unlock(table_lock);
 	/* No reader can hold it any more, and no fd refers to it. */
 	sio_iommu_dev_destroy(pdev->hw);
+	sio_pri_fn_put(pdev->pri);
 	free(pdev);
 	return 0;
 }
