@@ -76,14 +76,15 @@ static void atfork_parent(void)
 }
 
 /*
- * The child has no page request thread and no queue that could answer the
- * parent's groups: those are forgotten (their waiters are the parent's).
+ * The child's only thread took pri_lock in atfork_prepare(). The child has
+ * no page request thread and no queue that could answer the parent's
+ * groups: those are forgotten (their waiters are the parent's).
  */
 static void atfork_child(void)
 {
-	pthread_mutex_init(&pri_lock, NULL);
 	thread_started = false;
 	async_list = NULL;
+	pthread_mutex_unlock(&pri_lock);
 }
 
 __attribute__((constructor)) static void pri_init(void)
