@@ -6,8 +6,9 @@
  * the address the device uses, and a nested HWPT with a fault queue. The
  * DMA waits in one thread while another reads the fault fd, fills the PTE,
  * invalidates and answers; INVALID, timeouts, asynchronous DMA, groups,
- * the queue's overflow, functions without PRI and races with invalidation,
- * fault fd close, detach and unbind.
+ * the queue's overflow, functions without PRI, PASID requests, a paging
+ * HWPT with a fault queue, races with invalidation, fault fd close, detach,
+ * unbind and context close.
  *
  * Built twice: through the C API (sio_open(), sio_ioctl(), ...), and with
  * PRI_PRELOAD through plain libc calls that the preload library serves.
@@ -53,6 +54,7 @@
 struct guest {
 	int index, iommufd, devfd, faultfd;
 	uint32_t devid, ioas, s2, fault, nested;
+	uint32_t pasid;		/* where the nested HWPT is attached; SIO_NO_PASID_VAL: the RID */
 	uint8_t *ram;		/* guest physical address 0 */
 };
 
@@ -106,7 +108,7 @@ static int detach(struct guest *g)
  * NEST_PARENT HWPT, and a nested HWPT (@queue: with a fault queue) attached
  * at the RID.
  */
-static bool guest_setup(struct guest *g, bool pri, bool queue)
+static bool guest_setup_at(struct guest *g, bool pri, bool queue, uint32_t pasid)
 {
 	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
@@ -126,6 +128,11 @@ static bool guest_setup(struct guest *g, bool pri, bool queue)
 
 	memset(g, 0, sizeof(*g));
 	g->faultfd = -1;
+	g->pasid = pasid;
+	if (pasid != SIO_NO_PASID_VAL) {
+		s2.flags |= IOMMU_HWPT_ALLOC_PASID;
+		nested.flags |= IOMMU_HWPT_ALLOC_PASID;
+	}
 	g->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	g->index = sio_device_create(&d);
 	if (g->ram == MAP_FAILED || g->index < 0)
@@ -156,7 +163,7 @@ static bool guest_setup(struct guest *g, bool pri, bool queue)
 	nested.dev_id = g->devid;
 	nested.pt_id = g->s2;
 	if (queue) {
-		nested.flags = IOMMU_HWPT_FAULT_ID_VALID;
+		nested.flags |= IOMMU_HWPT_FAULT_ID_VALID;
 		nested.fault_id = g->fault;
 	}
 	if (IOCTL(g->iommufd, IOMMU_HWPT_ALLOC, &nested))
@@ -165,7 +172,20 @@ static bool guest_setup(struct guest *g, bool pri, bool queue)
 	for (unsigned int i = 0; i < 16; i++)
 		memset(g->ram + DATA_GPA + i * 4096, 'a' + (int)i, 4096);
 	build_s1(g);
+	if (pasid != SIO_NO_PASID_VAL) {
+		struct vfio_device_attach_iommufd_pt pa = {
+			.argsz = sizeof(pa), .flags = VFIO_DEVICE_ATTACH_PASID, .pasid = pasid,
+			.pt_id = g->nested,
+		};
+
+		return !IOCTL(g->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &pa);
+	}
 	return !attach(g, g->nested);
+}
+
+static bool guest_setup(struct guest *g, bool pri, bool queue)
+{
+	return guest_setup_at(g, pri, queue, SIO_NO_PASID_VAL);
 }
 
 static void guest_teardown(struct guest *g)
@@ -174,7 +194,8 @@ static void guest_teardown(struct guest *g)
 		CLOSE(g->faultfd);
 	if (g->devfd >= 0)
 		CLOSE(g->devfd);
-	CLOSE(g->iommufd);
+	if (g->iommufd >= 0)
+		CLOSE(g->iommufd);
 	CHECK_OK(sio_device_destroy(g->index));
 	munmap(g->ram, RAM_SIZE);
 }
@@ -235,11 +256,9 @@ static void *dma_thread(void *arg)
 	struct dma_job *j = arg;
 
 	if (j->write)
-		j->result = sio_dev_dma_write(j->g->index, SIO_NO_PASID_VAL, j->iova, j->buf,
-					      j->len);
+		j->result = sio_dev_dma_write(j->g->index, j->g->pasid, j->iova, j->buf, j->len);
 	else
-		j->result = sio_dev_dma_read(j->g->index, SIO_NO_PASID_VAL, j->iova, j->buf,
-					     j->len);
+		j->result = sio_dev_dma_read(j->g->index, j->g->pasid, j->iova, j->buf, j->len);
 	j->err = j->result < 0 ? errno : 0;
 	if (j->result < 0)
 		sio_dev_last_fault(j->g->index, &j->fault);
@@ -885,6 +904,7 @@ TEST(paging_hwpt_with_fault_queue)
 	char *page;
 
 	memset(&g, 0, sizeof(g));
+	g.pasid = SIO_NO_PASID_VAL;
 	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	REQUIRE(page != MAP_FAILED);
 	memcpy(page, "sva page", 9);
@@ -917,6 +937,59 @@ TEST(paging_hwpt_with_fault_queue)
 	g.ram = mmap(NULL, RAM_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	guest_teardown(&g);
 	munmap(page, 4096);
+}
+
+TEST(request_with_pasid)
+{
+	struct iommu_hwpt_pgfault rec;
+	struct sio_dma_fault f;
+	struct dma_job j;
+	struct guest g;
+	char buf[8];
+
+	REQUIRE(guest_setup_at(&g, true, true, 5));
+	dma_start(&j, &g, false, GVA, 8);
+	REQUIRE(read_faults(&g, &rec, 1) == 1);
+	CHECK_EQ(rec.flags, IOMMU_PGFAULT_FLAGS_PASID_VALID | IOMMU_PGFAULT_FLAGS_LAST_PAGE);
+	CHECK_EQ(rec.pasid, 5);
+	CHECK_EQ(rec.addr, GVA);
+	pte_set(&g, 0, P_RW_US);
+	CHECK_OK(invalidate(&g, GVA, 1));
+	CHECK_EQ(respond(&g, rec.cookie, IOMMUFD_PAGE_RESP_SUCCESS), 8);
+	dma_join(&j);
+	CHECK_EQ(j.result, 8);
+	CHECK(!memcmp(j.buf, "aaaaaaaa", 8));
+	/* Nothing at PASID 6 nor at the RID (VT-d has no guest PASID table fallback). */
+	CHECK_ERR(sio_dev_dma_read(g.index, 6, GVA + 4096, buf, 8), EFAULT);
+	CHECK_OK(sio_dev_last_fault(g.index, &f));
+	CHECK_EQ(f.reason, SIO_DMA_FAULT_BLOCKED);
+	CHECK_ERR(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, GVA + 4096, buf, 8), EFAULT);
+	CHECK_EQ(READ(g.faultfd, &rec, sizeof(rec)), 0);
+	guest_teardown(&g);
+}
+
+TEST(context_close_completes_waiting_dma)
+{
+	struct iommu_hwpt_pgfault rec;
+	struct dma_job j;
+	struct guest g;
+
+	REQUIRE(guest_setup(&g, true, true));
+	REQUIRE_OK(sio_dev_pri_set_timeout(g.index, 3000));
+	dma_start(&j, &g, false, GVA, 8);
+	REQUIRE(read_faults(&g, &rec, 1) == 1);
+	/* The iommufd and then the device fd go: the wait ends with INVALID, not the timeout. */
+	uint64_t t0 = now_ms();
+
+	CLOSE(g.iommufd);
+	CLOSE(g.devfd);
+	g.devfd = -1;
+	g.iommufd = -1;
+	dma_join(&j);
+	CHECK_EQ(j.result, -1);
+	CHECK_EQ(j.err, EFAULT);
+	CHECK(now_ms() - t0 < 3000);
+	guest_teardown(&g);
 }
 
 HARNESS_MAIN()
