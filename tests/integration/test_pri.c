@@ -54,7 +54,7 @@
 struct guest {
 	int index, iommufd, devfd, faultfd;
 	uint32_t devid, ioas, s2, fault, nested;
-	uint32_t pasid;		/* where the nested HWPT is attached; SIO_NO_PASID_VAL: the RID */
+	uint32_t pasid;		/* where the nested HWPT is attached (SIO_NO_PASID_VAL: RID) */
 	uint8_t *ram;		/* guest physical address 0 */
 };
 
