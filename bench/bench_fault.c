@@ -95,7 +95,9 @@ static int setup(struct ctx *c)
 	struct iommu_ioas_alloc ia = { .size = sizeof(ia) };
 	struct iommu_fault_alloc fa = { .size = sizeof(fa) };
 	struct iommu_test_cmd md = { .size = sizeof(md), .op = IOMMU_TEST_OP_MOCK_DOMAIN };
-	struct iommu_test_cmd rep = { .size = sizeof(rep), .op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE };
+	struct iommu_test_cmd rep = {
+		.size = sizeof(rep), .op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
+	};
 	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
 	struct iommu_hwpt_alloc ha = { .size = sizeof(ha) };
 	struct sio_ctx *ctx;

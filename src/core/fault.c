@@ -240,8 +240,8 @@ void sio_fault_attach_gone(struct sio_hwpt *hwpt, struct sio_device *dev, uint32
 	pthread_mutex_unlock(&fq->lock);
 }
 
-int sio_fault_queue_group(struct sio_hwpt *hwpt, struct sio_device *dev, const struct sio_iopf *reqs,
-			  unsigned int n, sio_iopf_done_fn done, void *arg)
+int sio_fault_queue_group(struct sio_hwpt *hwpt, struct sio_device *dev,
+			  const struct sio_iopf *reqs, unsigned int n, sio_iopf_done_fn done, void *arg)
 {
 	struct sio_fault_queue *fq = hwpt->fault;
 	struct sio_fault_group *g;

@@ -56,7 +56,8 @@ struct sio_hwpt *sio_device_iopf_hwpt(struct sio_device *dev, bool pasid_valid, 
 
 /*
  * Queue a group of @n >= 1 requests of @dev on @hwpt's fault queue (the
- * last gets LAST_PAGE); @done(@arg, code) is called exactly once later.
+ * last gets LAST_PAGE); @done(@arg, code) is called exactly once later
+ * (@done may be NULL: a producer with nothing to answer, as the mock's).
  * Return: 0, -ENOENT (@hwpt has no fault queue, or the attachment is going
  * away: @done is not called), -ENOMEM.
  */
