@@ -7,13 +7,14 @@
  * DMA waits in one thread while another reads the fault fd, fills the PTE,
  * invalidates and answers; INVALID, timeouts, asynchronous DMA, groups,
  * the queue's overflow, functions without PRI, PASID requests, a paging
- * HWPT with a fault queue, races with invalidation, fault fd close, detach,
- * unbind and context close.
+ * HWPT with a fault queue, SMMUv3 nesting, races with invalidation, fault
+ * fd close, detach, unbind and context close.
  *
  * Built twice: through the C API (sio_open(), sio_ioctl(), ...), and with
  * PRI_PRELOAD through plain libc calls that the preload library serves.
  * The device side (sio_dev_*) is libsoftiommu's in both.
  */
+#include <endian.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
@@ -989,6 +990,96 @@ TEST(context_close_completes_waiting_dma)
 	CHECK_EQ(j.result, -1);
 	CHECK_EQ(j.err, EFAULT);
 	CHECK(now_ms() - t0 < 3000);
+	guest_teardown(&g);
+}
+
+/*
+ * SMMUv3 nesting: a guest STE (S1 translate) on a vIOMMU, its CD and VMSA
+ * tables in guest RAM; the stage-1 translation fault of the missing L3
+ * descriptor is a page request on the nested HWPT's queue.
+ */
+#define SMMU_CDTAB	0x8000ull
+#define SMMU_DESC_TABLE	0x3ull
+#define SMMU_DESC_PAGE	(0x3ull | (1ull << 10))
+
+TEST(smmu_nested_page_request)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	struct iommu_hwpt_alloc s2 = { .size = sizeof(s2), .flags = IOMMU_HWPT_ALLOC_NEST_PARENT };
+	struct iommu_fault_alloc fa = { .size = sizeof(fa) };
+	struct sio_device_desc d = { .iommu = SIO_DEVICE_IOMMU_SMMUV3, .bus = 0x32,
+				     .flags = SIO_DEVICE_PRI };
+	struct iommu_ioas_map m = { .size = sizeof(m), .length = RAM_SIZE,
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE };
+	struct iommu_viommu_alloc v = { .size = sizeof(v), .type = IOMMU_VIOMMU_TYPE_ARM_SMMUV3 };
+	struct iommu_vdevice_alloc vd = { .size = sizeof(vd), .virt_id = 0x10 };
+	/* STE word 0: V, Config S1 translate, S1ContextPtr. */
+	struct iommu_hwpt_arm_smmuv3 ste = { .ste = { htole64(1ull | (5ull << 1) | SMMU_CDTAB) } };
+	struct iommu_hwpt_alloc s1 = {
+		.size = sizeof(s1), .flags = IOMMU_HWPT_FAULT_ID_VALID,
+		.data_type = IOMMU_HWPT_DATA_ARM_SMMUV3, .data_len = sizeof(ste),
+		.data_uptr = (uintptr_t)&ste,
+	};
+	struct iommu_hwpt_pgfault rec;
+	struct dma_job j;
+	struct guest g;
+	char path[64];
+	uint64_t *cd;
+
+	memset(&g, 0, sizeof(g));
+	g.pasid = SIO_NO_PASID_VAL;
+	g.ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE(g.ram != MAP_FAILED);
+	g.index = sio_device_create(&d);
+	REQUIRE(g.index >= 0);
+	snprintf(path, sizeof(path), "/dev/vfio/devices/vfio%d", g.index);
+	g.iommufd = OPEN("/dev/iommu", O_RDWR);
+	g.devfd = OPEN(path, O_RDWR);
+	bind.iommufd = g.iommufd;
+	REQUIRE_OK(IOCTL(g.devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind));
+	REQUIRE_OK(IOCTL(g.iommufd, IOMMU_IOAS_ALLOC, &alloc));
+	m.ioas_id = alloc.out_ioas_id;
+	m.user_va = (uintptr_t)g.ram;
+	REQUIRE_OK(IOCTL(g.iommufd, IOMMU_IOAS_MAP, &m));
+	s2.dev_id = bind.out_devid;
+	s2.pt_id = alloc.out_ioas_id;
+	REQUIRE_OK(IOCTL(g.iommufd, IOMMU_HWPT_ALLOC, &s2));
+	REQUIRE_OK(attach(&g, s2.out_hwpt_id));
+	v.dev_id = bind.out_devid;
+	v.hwpt_id = s2.out_hwpt_id;
+	REQUIRE_OK(IOCTL(g.iommufd, IOMMU_VIOMMU_ALLOC, &v));
+	vd.viommu_id = v.out_viommu_id;
+	vd.dev_id = bind.out_devid;
+	REQUIRE_OK(IOCTL(g.iommufd, IOMMU_VDEVICE_ALLOC, &vd));
+	REQUIRE_OK(IOCTL(g.iommufd, IOMMU_FAULT_QUEUE_ALLOC, &fa));
+	g.faultfd = (int)fa.out_fault_fd;
+	/* CD 0: T0SZ 16, EPD1, V, IPS 48 bits, AA64, R, A, ASID 5; TTB0 at IPA 0x1000. */
+	cd = gpa_u64(&g, SMMU_CDTAB);
+	cd[0] = 16 | (1ull << 30) | (1ull << 31) | (5ull << 32) | (1ull << 41) | (1ull << 45) |
+		(1ull << 46) | (5ull << 48);
+	cd[1] = 0x1000;
+	*gpa_u64(&g, 0x1000) = 0x2000 | SMMU_DESC_TABLE;		/* L0[0] */
+	*gpa_u64(&g, 0x2000 + 8) = 0x3000 | SMMU_DESC_TABLE;		/* L1[1] */
+	*gpa_u64(&g, 0x3000) = 0x4000 | SMMU_DESC_TABLE;		/* L2[0]; L3 empty */
+	memcpy(g.ram + DATA_GPA, "smmu page", 10);
+	s1.dev_id = bind.out_devid;
+	s1.pt_id = v.out_viommu_id;
+	s1.fault_id = fa.out_fault_id;
+	REQUIRE_OK(IOCTL(g.iommufd, IOMMU_HWPT_ALLOC, &s1));
+	REQUIRE_OK(attach(&g, s1.out_hwpt_id));
+
+	dma_start(&j, &g, false, GVA, 10);
+	REQUIRE(read_faults(&g, &rec, 1) == 1);
+	CHECK_EQ(rec.addr, GVA);
+	CHECK_EQ(rec.flags, IOMMU_PGFAULT_FLAGS_LAST_PAGE);
+	CHECK_EQ(rec.perm, IOMMU_PGFAULT_PERM_READ);
+	*gpa_u64(&g, 0x4000) = DATA_GPA | SMMU_DESC_PAGE;
+	CHECK_EQ(respond(&g, rec.cookie, IOMMUFD_PAGE_RESP_SUCCESS), 8);
+	dma_join(&j);
+	CHECK_EQ(j.result, 10);
+	CHECK(!memcmp(j.buf, "smmu page", 10));
 	guest_teardown(&g);
 }
 
