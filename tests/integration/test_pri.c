@@ -170,7 +170,7 @@ static bool guest_setup_at(struct guest *g, bool pri, bool queue, uint32_t pasid
 	if (IOCTL(g->iommufd, IOMMU_HWPT_ALLOC, &nested))
 		return false;
 	g->nested = nested.out_hwpt_id;
-	for (unsigned int i = 0; i < 16; i++)
+	for (unsigned int i = 0; i < 20; i++)
 		memset(g->ram + DATA_GPA + i * 4096, 'a' + (int)i, 4096);
 	build_s1(g);
 	if (pasid != SIO_NO_PASID_VAL) {
@@ -245,7 +245,7 @@ struct dma_job {
 	bool write;
 	uint64_t iova;
 	size_t len;
-	char buf[4 * 4096];
+	char buf[20 * 4096];
 	ssize_t result;
 	int err;
 	struct sio_dma_fault fault;
@@ -386,6 +386,22 @@ TEST(invalid_fails_with_efault)
 	guest_teardown(&g);
 }
 
+struct xlate_job {
+	struct guest *g;
+	uint64_t iova;
+	struct sio_dev_xlate xl;
+	int rc;
+};
+
+static void *xlate_thread(void *arg)
+{
+	struct xlate_job *xj = arg;
+
+	xj->rc = sio_dev_translate(xj->g->index, SIO_NO_PASID_VAL, xj->iova, SIO_DMA_READ,
+				   &xj->xl);
+	return NULL;
+}
+
 TEST(translate_waits_too)
 {
 	struct iommu_hwpt_pgfault rec;
@@ -394,12 +410,28 @@ TEST(translate_waits_too)
 
 	REQUIRE(guest_setup(&g, true, true));
 	REQUIRE_OK(sio_dev_pri_set_timeout(g.index, 100));
-	CHECK_ERR(sio_dev_translate(g.index, SIO_NO_PASID_VAL, GVA, SIO_DMA_READ, &xl), ETIMEDOUT);
+	CHECK_ERR(sio_dev_translate(g.index, SIO_NO_PASID_VAL, GVA, SIO_DMA_READ | SIO_DMA_PRIV,
+				    &xl), ETIMEDOUT);
 	REQUIRE(read_faults(&g, &rec, 1) == 1);
 	CHECK_EQ(rec.addr, GVA);
-	CHECK_EQ(rec.perm, IOMMU_PGFAULT_PERM_READ);
+	CHECK_EQ(rec.perm, IOMMU_PGFAULT_PERM_READ | IOMMU_PGFAULT_PERM_PRIV);
 	/* The abandoned group's late answer is accepted and changes nothing. */
 	CHECK_EQ(respond(&g, rec.cookie, IOMMUFD_PAGE_RESP_SUCCESS), 8);
+	/* Answered in time: the translation is retried and succeeds. */
+	REQUIRE_OK(sio_dev_pri_set_timeout(g.index, 0));
+	struct xlate_job xj = { .g = &g, .iova = GVA + 2 * 4096 + 5 };
+	pthread_t t;
+
+	REQUIRE(!pthread_create(&t, NULL, xlate_thread, &xj));
+	REQUIRE(read_faults(&g, &rec, 1) == 1);
+	CHECK_EQ(rec.addr, GVA + 2 * 4096);
+	pte_set(&g, 2, P_RW_US);
+	CHECK_OK(invalidate(&g, GVA + 2 * 4096, 1));
+	CHECK_EQ(respond(&g, rec.cookie, IOMMUFD_PAGE_RESP_SUCCESS), 8);
+	pthread_join(t, NULL);
+	CHECK_EQ(xj.rc, 0);
+	CHECK_EQ(xj.xl.addr, (uintptr_t)g.ram + DATA_GPA + 2 * 4096 + 5);
+	CHECK_EQ(xj.xl.page_size, 4096);
 	guest_teardown(&g);
 }
 
@@ -523,6 +555,13 @@ TEST(async_completion)
 	pthread_mutex_lock(&r.lock);
 	CHECK_EQ(r.calls, 0);
 	pthread_mutex_unlock(&r.lock);
+	/* SUCCESS without a fix: the retry on the page request thread faults again. */
+	CHECK_EQ(respond(&g, rec.cookie, IOMMUFD_PAGE_RESP_SUCCESS), 8);
+	REQUIRE(read_faults(&g, &rec, 1) == 1);
+	CHECK_EQ(rec.addr, GVA);
+	pthread_mutex_lock(&r.lock);
+	CHECK_EQ(r.calls, 0);
+	pthread_mutex_unlock(&r.lock);
 	pte_set(&g, 0, P_RW_US);
 	CHECK_OK(invalidate(&g, GVA, 1));
 	CHECK_EQ(respond(&g, rec.cookie, IOMMUFD_PAGE_RESP_SUCCESS), 8);
@@ -577,6 +616,9 @@ TEST(group_of_pages_one_response)
 	dma_start(&j, &g, false, GVA + 100, 4 * 4096 - 200);
 	n = read_faults(&g, rec, 8);
 	REQUIRE(n == 3);
+	/* The implicit invalidation: one page-selective request per page queued. */
+	stats(&g, &c1);
+	CHECK_EQ(c1.invalidations - c0.invalidations, 3);
 	for (int i = 0; i < 3; i++) {
 		CHECK_EQ(rec[i].cookie, rec[0].cookie);
 		CHECK_EQ(rec[i].grpid, rec[0].grpid);
@@ -597,8 +639,55 @@ TEST(group_of_pages_one_response)
 	CHECK_EQ(j.buf[2 * 4096], 'c');
 	CHECK_EQ(j.buf[4 * 4096 - 201], 'd');
 	stats(&g, &c1);
+	CHECK_EQ(c1.invalidations - c0.invalidations, 3 + 1);
 	CHECK_EQ(c1.page_requests - c0.page_requests, 3);
 	CHECK_EQ(c1.page_responses - c0.page_responses, 1);
+	guest_teardown(&g);
+}
+
+TEST(group_limits)
+{
+	struct iommu_hwpt_pgfault rec[20];
+	struct dma_job j;
+	struct guest g;
+
+	REQUIRE(guest_setup(&g, true, true));
+	/* 18 missing pages: a group takes the first 16, the rest faults after the retry. */
+	dma_start(&j, &g, false, GVA, 18 * 4096);
+	REQUIRE(read_faults(&g, rec, 20) == 16);
+	CHECK_EQ(rec[15].flags, IOMMU_PGFAULT_FLAGS_LAST_PAGE);
+	CHECK_EQ(rec[15].addr, GVA + 15 * 4096);
+	for (unsigned int i = 0; i < 16; i++)
+		pte_set(&g, i, P_RW_US);
+	CHECK_OK(invalidate(&g, GVA, 16));
+	CHECK_EQ(respond(&g, rec[0].cookie, IOMMUFD_PAGE_RESP_SUCCESS), 8);
+	REQUIRE(read_faults(&g, rec, 20) == 2);
+	CHECK_EQ(rec[0].addr, GVA + 16 * 4096);
+	CHECK_EQ(rec[1].addr, GVA + 17 * 4096);
+	pte_set(&g, 16, P_RW_US);
+	pte_set(&g, 17, P_RW_US);
+	CHECK_OK(invalidate(&g, GVA + 16 * 4096, 2));
+	CHECK_EQ(respond(&g, rec[0].cookie, IOMMUFD_PAGE_RESP_SUCCESS), 8);
+	dma_join(&j);
+	CHECK_EQ(j.result, 18 * 4096);
+	CHECK_EQ(j.buf[17 * 4096], 'r');
+	/* A fault of another kind ends the group: page 1 is a stage-2 fault. */
+	for (unsigned int i = 0; i < 18; i++)
+		pte_set(&g, i, 0);
+	*gpa_u64(&g, PTE_GPA + 8) = 0x10000000ull | P_RW_US;
+	CHECK_OK(invalidate(&g, GVA, 18));
+	dma_start(&j, &g, false, GVA, 3 * 4096);
+	REQUIRE(read_faults(&g, rec, 20) == 1);
+	CHECK_EQ(rec[0].addr, GVA);
+	pte_set(&g, 0, P_RW_US);
+	CHECK_OK(invalidate(&g, GVA, 1));
+	CHECK_EQ(respond(&g, rec[0].cookie, IOMMUFD_PAGE_RESP_SUCCESS), 8);
+	/* The retry reaches page 1: a stage-2 fault aborts, nothing more is queued. */
+	dma_join(&j);
+	CHECK_EQ(j.err, EFAULT);
+	CHECK_EQ(j.fault.stage, 2);
+	CHECK_EQ(j.fault.done, 4096);
+	CHECK_EQ(READ(g.faultfd, rec, sizeof(rec)), 0);
 	guest_teardown(&g);
 }
 
