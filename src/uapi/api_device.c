@@ -483,7 +483,9 @@ static void record_bus_fault(int index, uint32_t rid, uint32_t pasid, uint64_t i
 /*
  * A DMA or translation of a function in progress: how far it got and how
  * its last attempt failed. A page request (core/pri.h) suspends it until
- * the response; it then goes on from @done.
+ * the response; it then goes on from @done. One thread at a time owns it:
+ * the caller's, then (asynchronous, after a page request) the page request
+ * thread's, handed over by sio_pri_wait_async() under the PRI lock.
  */
 struct dev_op {
 	int index;
