@@ -315,16 +315,35 @@ struct read_state {
 	struct iommu_hwpt_pgfault stage[STAGE_RECORDS];
 };
 
+/*
+ * Copy the staged records out. If the copy faults, copy group by group as
+ * far as possible (Linux copies per group and returns what it copied): the
+ * groups not copied stay in the batch for unbatch_locked().
+ */
 static int flush_stage(struct read_state *rs)
 {
+	struct sio_fault_group *g;
+	size_t off = 0;
 	int rc = 0;
 
 	if (rs->staged)
 		rc = sio_copy_to_user(rs->ubuf + rs->done, rs->stage,
 				      rs->staged * SIO_IOPF_RECORD_SIZE);
-	if (rc)
-		return rc;
-	rs->done += rs->staged * SIO_IOPF_RECORD_SIZE;
+	if (!rc) {
+		rs->done += rs->staged * SIO_IOPF_RECORD_SIZE;
+	} else {
+		for (g = rs->batch; g; g = g->next) {
+			size_t len = (size_t)g->n * SIO_IOPF_RECORD_SIZE;
+
+			rc = sio_copy_to_user(rs->ubuf + rs->done, &rs->stage[off], len);
+			if (rc) {
+				rs->batch = g;
+				return rc;
+			}
+			rs->done += len;
+			off += g->n;
+		}
+	}
 	rs->staged = 0;
 	rs->batch = NULL;
 	rs->batch_tail = &rs->batch;
