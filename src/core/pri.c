@@ -12,10 +12,11 @@
  * response was written is complete before the retry's first lookup: the
  * synchronous invalidations give the queued-invalidation order for free.
  *
- * Lock order: bind lock (pcidev.h) -> function table read lock -> the
- * device's and fault queue's locks (inside sio_device_iopf_hwpt() and
- * sio_fault_queue_group()) -> pri_lock (group_done() may run under the
- * fault queue's locks). pri_lock is a leaf: nothing is called under it.
+ * Lock order: bind lock (pcidev.h) -> the device's and fault queue's locks
+ * (inside sio_device_iopf_hwpt() and sio_fault_queue_group(), called with
+ * the function table's lock released) -> pri_lock (group_done() may run
+ * under dev->lock of a detach). pri_lock is a leaf: nothing is called
+ * under it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -190,7 +191,7 @@ static uint32_t access_to_perm(unsigned int access)
 /*
  * The pages of the group: @f's, then each following page below rq->end
  * that faults recoverably (a page that translates is skipped; another
- * fault ends the scan: the transfer aborts there). Table read lock held.
+ * fault ends the scan: the transfer aborts there). Bind lock held.
  */
 static unsigned int collect_pages(struct sio_iommu_dev *hw, const struct sio_pri_req *rq,
 				  const struct sio_fault *f, uint64_t *pages)
@@ -252,7 +253,7 @@ static struct sio_pri_group *group_alloc(struct sio_pcidev *pdev, unsigned int n
 	return g;
 }
 
-/* Queue a group of @n pages on @hwpt. Bind lock and table read lock held. */
+/* Queue a group of @n pages on @hwpt. Bind lock held, @pdev bound. */
 static int queue_group(struct sio_pcidev *pdev, struct sio_hwpt *hwpt,
 		       const struct sio_pri_req *rq, const struct sio_fault *f,
 		       const uint64_t *pages, unsigned int n, struct sio_pri_group **out)
@@ -333,17 +334,24 @@ int sio_pri_request(unsigned int index, const struct sio_pri_req *rq, const stru
 		rc = -ENODEV;
 		goto out_bind;
 	}
-	rc = -EACCES;
-	if (!(pdev->cfg.caps & SIO_DEV_CAP_PRI) || !pdev->idev)
-		goto out_table;
+	if (!(pdev->cfg.caps & SIO_DEV_CAP_PRI) || !pdev->idev) {
+		sio_pcidev_read_unlock();
+		rc = -EACCES;
+		goto out_bind;
+	}
+	/*
+	 * A bound function has an open cdev fd, which unbinds under the bind
+	 * lock before it drops its open: @pdev lives until the bind lock is
+	 * released. The fault queue's calls want no device-model lock held.
+	 */
+	sio_pcidev_read_unlock();
 	hwpt = sio_device_iopf_hwpt(pdev->idev, rq->has_pasid, rq->pasid);
+	rc = -EACCES;
 	if (!hwpt)
-		goto out_table;
+		goto out_bind;
 	n = collect_pages(pdev->hw, rq, f, pages);
 	rc = queue_group(pdev, hwpt, rq, f, pages, n, out);
 	sio_hwpt_put(hwpt);
-out_table:
-	sio_pcidev_read_unlock();
 out_bind:
 	sio_pcidev_bind_unlock();
 	return rc;

@@ -61,8 +61,8 @@ struct sio_pri_req {
  * SIO_PRI_GROUP_MAX and the PRQ depth; the scan stops at a fault of another
  * kind). Their IOTLB
  * entries are invalidated first (VT-d's implicit invalidation) so that the
- * retry walks. Takes the bind lock, then the function table's read lock:
- * call with neither held.
+ * retry walks. Takes the bind lock (and briefly the function table's read
+ * lock): call with neither held.
  * Return: 0 with *out (wait on it: sio_pri_wait() or sio_pri_wait_async()),
  * -EACCES (not a page request: the fault stands), -ENOSPC (dropped by a
  * full PRQ or a pending overflow), -ENODEV (no such function), -ENOMEM.
