@@ -472,9 +472,10 @@ int sio_dev_pri_set_timeout(int index, unsigned int timeout_ms);
  * function @index (shared by every function behind it).
  * @depth: page requests that may wait for responses at once, 1 .. 512
  *         (default 256).
- * When a group does not fit, it is dropped and the queue's overflow flag is
- * set; while the flag is set every new page request is dropped. The flag
- * clears when no page request is waiting any more. A DMA whose page request
+ * A group has at most @depth pages. When a group does not fit, it is
+ * dropped and the queue's overflow flag is set (unless the queue is empty);
+ * while the flag is set every new page request is dropped. The flag clears
+ * when no page request is waiting any more. A DMA whose page request
  * is dropped fails at once with EFAULT and the fault reason
  * SIO_DMA_FAULT_PRQ_OVERFLOW (counted in prq_overflows); it is not retried.
  * Return: 0, or -1 with errno ENODEV, EINVAL (@depth out of range).
