@@ -785,6 +785,53 @@ static void *inval_thread(void *arg)
 	return NULL;
 }
 
+/* Eight blocking and eight asynchronous DMAs on different pages, one responder. */
+TEST(many_waiters_one_responder)
+{
+	struct iommu_hwpt_pgfault rec[32];
+	struct async_result r[8];
+	struct dma_job j[8];
+	char abuf[8][8];
+	struct guest g;
+	int answered = 0;
+	uint64_t end;
+
+	REQUIRE(guest_setup(&g, true, true));
+	for (unsigned int i = 0; i < 8; i++) {
+		dma_start(&j[i], &g, false, GVA + i * 4096, 8);
+		async_init(&r[i], g.index);
+		CHECK_OK(sio_dev_dma_read_async(g.index, SIO_NO_PASID_VAL, GVA + (8 + i) * 4096,
+						abuf[i], 8, async_done, &r[i]));
+	}
+	end = now_ms() + WAIT_MS;
+	while (answered < 16 && now_ms() < end) {
+		ssize_t n = READ(g.faultfd, rec, sizeof(rec));
+
+		if (n <= 0) {
+			sleep_ms(1);
+			continue;
+		}
+		for (unsigned int k = 0; k < n / sizeof(rec[0]); k++) {
+			unsigned int page = (unsigned int)((rec[k].addr - GVA) / 4096);
+
+			pte_set(&g, page, P_RW_US);
+			CHECK_OK(invalidate(&g, rec[k].addr, 1));
+			CHECK_EQ(respond(&g, rec[k].cookie, IOMMUFD_PAGE_RESP_SUCCESS), 8);
+			answered++;
+		}
+	}
+	CHECK_EQ(answered, 16);
+	for (unsigned int i = 0; i < 8; i++) {
+		dma_join(&j[i]);
+		CHECK_EQ(j[i].result, 8);
+		CHECK_EQ(j[i].buf[0], 'a' + (int)i);
+		CHECK_EQ(async_wait(&r[i]), 1);
+		CHECK_EQ(r[i].result, 8);
+		CHECK_EQ(abuf[i][0], 'a' + 8 + (int)i);
+	}
+	guest_teardown(&g);
+}
+
 TEST(race_response_vs_invalidation)
 {
 	struct iommu_hwpt_pgfault rec;
