@@ -76,22 +76,26 @@ static void notify_locked(struct sio_fault_queue *fq)
 }
 
 /*
- * Move every queued and delivered group that @match accepts to *@list.
+ * Move every queued and delivered group that @match accepts to the end of
+ * *@list: queued ones in arrival order, then delivered ones by cookie.
  * fq->lock held.
  */
 static void sweep_locked(struct sio_fault_queue *fq,
 			 bool (*match)(const struct sio_fault_group *g, const void *key),
 			 const void *key, struct sio_fault_group **list)
 {
-	struct sio_fault_group **pp = &fq->head, *g;
+	struct sio_fault_group **pp = &fq->head, **out = list, *g;
 	uint32_t id = 1;
 
+	while (*out)
+		out = &(*out)->next;
 	while ((g = *pp)) {
 		if (match(g, key)) {
 			*pp = g->next;
 			fq->nqueued--;
-			g->next = *list;
-			*list = g;
+			g->next = NULL;
+			*out = g;
+			out = &g->next;
 		} else {
 			pp = &g->next;
 		}
@@ -101,8 +105,9 @@ static void sweep_locked(struct sio_fault_queue *fq,
 		g = sio_idtable_get(&fq->delivered, id);
 		if (g && match(g, key)) {
 			sio_idtable_free(&fq->delivered, id);
-			g->next = *list;
-			*list = g;
+			g->next = NULL;
+			*out = g;
+			out = &g->next;
 		}
 		if (id == SIO_ID_MAX)
 			break;

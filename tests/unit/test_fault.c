@@ -261,7 +261,11 @@ static void test_close_then_queue(void **state)
 	assert_int_equal(sio_close(e.ffd), 0);
 	e.ffd = -1;
 	assert_int_equal(dlog.n, 2);
-	assert_int_equal(dlog.codes[0] | dlog.codes[1], SIO_IOPF_RESP_INVALID);
+	assert_int_equal(dlog.codes[0], SIO_IOPF_RESP_INVALID);
+	assert_int_equal(dlog.codes[1], SIO_IOPF_RESP_INVALID);
+	/* Queued groups first, then delivered ones. */
+	assert_int_equal(dlog.tags[0], 2);
+	assert_int_equal(dlog.tags[1], 1);
 	assert_int_equal(queue(&e, e.nested_hwpt, 0, 1, 3), 0);
 	assert_int_equal(dlog.n, 2);
 	assert_int_equal(test_op(&e, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, 0, e.ioas), 0);
