@@ -154,8 +154,9 @@ static void group_put(struct sio_pri_group *g)
 }
 
 /*
- * The fault queue's completion (core/fault.h): may run in any thread, under
- * the fault queue's locks; does not block.
+ * The fault queue's completion (core/fault.h), exactly once per group: in
+ * the thread of a response's write(), or of a detach, unbind or close
+ * (possibly under the bind lock and dev->lock). Takes only leaf locks.
  */
 static void group_done(void *arg, uint32_t code)
 {
