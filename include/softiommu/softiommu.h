@@ -353,6 +353,11 @@ enum sio_dma_fault_reason {
 	SIO_DMA_FAULT_BAD_CD = 14,	/* the context descriptor is invalid (C_BAD_CD) */
 	SIO_DMA_FAULT_CD_FETCH = 15,	/* the context descriptor could not be read (F_CD_FETCH) */
 	SIO_DMA_FAULT_BAD_SUBSTREAMID = 16, /* SSID beyond the STE's CD table (C_BAD_SUBSTREAMID) */
+	/*
+	 * A page request was dropped: the IOMMU's page request queue was full
+	 * or its overflow was still pending (sio_dev_pri_set_queue_depth()).
+	 */
+	SIO_DMA_FAULT_PRQ_OVERFLOW = 17,
 };
 
 /* A failed DMA or translation, as the IOMMU recorded it. */
@@ -391,13 +396,92 @@ struct sio_dev_xlate {
  * Thread-safe; concurrent DMA, attach and unmap behave as on hardware (a
  * stale IOTLB entry may still be used until it is invalidated).
  *
+ * Page requests (PRI, docs/faults.md "Page requests"). On a function
+ * described with "pri", a stage-1 not-present or permission fault at a
+ * RID/PASID whose attached HWPT has a fault queue (IOMMU_HWPT_FAULT_ID_VALID)
+ * does not abort: the faulting pages of the call (up to 16, from the first
+ * one) become one page request group on that queue and the call waits for
+ * the response, at most the function's timeout (sio_dev_pri_set_timeout()).
+ * SUCCESS: the transfer goes on from the faulting page, translating again
+ * (it may fault again: a new group). INVALID (also the automatic answer of
+ * a detach, replace, unbind, fault fd close or FAULT destroy): EFAULT with
+ * the fault recorded, nothing of the faulting piece touched.
+ *
  * Return: @len, or -1 with errno: EFAULT (a translation fault, or memory
  * not accessible; the fault is recorded for sio_dev_last_fault()), ENODEV
- * (no such function), EINVAL (@iova + @len wraps around).
+ * (no such function, or it went away while a page request was answered),
+ * EINVAL (@iova + @len wraps around), ETIMEDOUT (no response to a page
+ * request in time: the group is abandoned, its late response is accepted
+ * and ignored; the fault is recorded), ENOMEM.
  */
 ssize_t sio_dev_dma_read(int index, uint32_t pasid, uint64_t iova, void *buf, size_t len);
 ssize_t sio_dev_dma_write(int index, uint32_t pasid, uint64_t iova, const void *buf,
 			  size_t len);
+
+/*
+ * Completion of an asynchronous DMA: @result is what the synchronous call
+ * would return (@len, or -1) and @err its errno (0 on success).
+ */
+typedef void (*sio_dma_done_fn)(void *arg, ssize_t result, int err);
+
+/**
+ * sio_dev_dma_read_async() / sio_dev_dma_write_async() - DMA by function
+ * @index that does not wait for page request responses.
+ * @index, @pasid, @iova, @buf, @len: as sio_dev_dma_read() / write(). @buf
+ *         must stay valid until @done has been called.
+ * @done:  called exactly once with the outcome, unless the call fails.
+ * @arg:   passed to @done.
+ *
+ * The transfer runs at once in the calling thread as far as it can. If it
+ * needs no page request, @done is called before the call returns, in the
+ * calling thread. Otherwise the call returns after queuing the group and
+ * @done is called later from softiommu's page request thread (one per
+ * process) once the transfer has ended: after the responses, or the
+ * function's timeout (ETIMEDOUT) for any one of them. Inside @done,
+ * sio_dev_last_fault() of that thread reports a failed transfer's fault.
+ * @done may start other DMA (also asynchronous) but must not wait for a
+ * page request response (no synchronous DMA that faults into a queue).
+ *
+ * Return: 0 (@done will be or has been called), or -1 with errno and @done
+ * never called: ENODEV (no such function), EINVAL (@iova + @len wraps,
+ * @done NULL), ENOMEM. Thread-safe.
+ */
+int sio_dev_dma_read_async(int index, uint32_t pasid, uint64_t iova, void *buf, size_t len,
+			   sio_dma_done_fn done, void *arg);
+int sio_dev_dma_write_async(int index, uint32_t pasid, uint64_t iova, const void *buf,
+			    size_t len, sio_dma_done_fn done, void *arg);
+
+/* The initial default of sio_dev_pri_set_timeout(). */
+#define SIO_DEV_PRI_TIMEOUT_MS_DEFAULT	10000u
+
+/**
+ * sio_dev_pri_set_timeout() - how long a DMA or translation of a function
+ * waits for each page request response.
+ * @index:      a function, or -1 for the default of every function that has
+ *              no timeout of its own.
+ * @timeout_ms: milliseconds, 1 .. 86400000 (a day); for a function, 0
+ *              makes it use the default again.
+ * A new function uses the default. The value is read when a wait begins.
+ * Return: 0, or -1 with errno ENODEV (no such function), EINVAL (@timeout_ms
+ * out of range). Thread-safe.
+ */
+int sio_dev_pri_set_timeout(int index, unsigned int timeout_ms);
+
+/**
+ * sio_dev_pri_set_queue_depth() - the page request queue of the IOMMU behind
+ * function @index (shared by every function behind it).
+ * @depth: page requests that may wait for responses at once, 1 .. 512
+ *         (default 256).
+ * A group has at most @depth pages. When a group does not fit, it is
+ * dropped and the queue's overflow flag is set (unless the queue is empty);
+ * while the flag is set every new page request is dropped. The flag clears
+ * when no page request is waiting any more. A DMA whose page request
+ * is dropped fails at once with EFAULT and the fault reason
+ * SIO_DMA_FAULT_PRQ_OVERFLOW (counted in prq_overflows); it is not retried.
+ * Return: 0, or -1 with errno ENODEV, EINVAL (@depth out of range).
+ * Thread-safe; requests already queued stay.
+ */
+int sio_dev_pri_set_queue_depth(int index, unsigned int depth);
 
 /**
  * sio_dev_translate() - translate one address as function @index's DMA would.
@@ -405,9 +489,11 @@ ssize_t sio_dev_dma_write(int index, uint32_t pasid, uint64_t iova, const void *
  * @out:    filled on success.
  * Translation has the side effects a device request has (IOTLB fill,
  * accessed/dirty bits) but moves no data.
+ * A fault that may become a page request does so as for DMA (a group of
+ * one page; the call waits for the response and translates again).
  * Return: 0, or -1 with errno EFAULT (a translation fault, recorded for
- * sio_dev_last_fault(); or @out unwritable), ENODEV, EINVAL (bad @access).
- * Thread-safe.
+ * sio_dev_last_fault(); or @out unwritable), ENODEV, EINVAL (bad @access),
+ * ETIMEDOUT, ENOMEM (as for DMA). Thread-safe.
  */
 int sio_dev_translate(int index, uint32_t pasid, uint64_t iova, unsigned int access,
 		      struct sio_dev_xlate *out);
@@ -439,6 +525,9 @@ struct sio_iommu_counters {
 	uint64_t table_loads;		/* table-entry reads by those walks */
 	uint64_t faults;		/* failed translations */
 	uint64_t invalidations;		/* invalidation requests */
+	uint64_t page_requests;		/* page requests queued */
+	uint64_t page_responses;	/* groups answered (by user space or automatically) */
+	uint64_t prq_overflows;		/* page requests dropped by a full queue */
 };
 
 /**

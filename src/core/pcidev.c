@@ -18,6 +18,7 @@
 #include "core/device.h"
 #include "core/machine.h"
 #include "core/pcidev.h"
+#include "core/pri.h"
 
 /*
  * Writers (create, destroy) must not starve behind a stream of DMA readers:
@@ -81,6 +82,11 @@ int sio_pcidev_create(const struct sio_pcidev_cfg *cfg)
 	if (!pdev)
 		return -ENOMEM;
 	pdev->cfg = *cfg;
+	pdev->pri = sio_pri_fn_alloc();
+	if (!pdev->pri) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
 	pdev->iommu = sio_machine_iommu(cfg->type);
 	if (!pdev->iommu) {
 		rc = -ENOMEM;
@@ -114,6 +120,7 @@ err_unlock:
 	pthread_rwlock_unlock(table_lock);
 	sio_iommu_dev_destroy(pdev->hw);
 err_free:
+	sio_pri_fn_put(pdev->pri);
 	free(pdev);
 	return rc;
 }
@@ -140,6 +147,7 @@ int sio_pcidev_destroy(unsigned int index)
 	pthread_rwlock_unlock(table_lock);
 	/* No reader can hold it any more, and no fd refers to it. */
 	sio_iommu_dev_destroy(pdev->hw);
+	sio_pri_fn_put(pdev->pri);
 	free(pdev);
 	return 0;
 }

@@ -41,6 +41,9 @@ struct sio_pcidev_cfg {
 	unsigned int caps;		/* enum sio_dev_cap */
 };
 
+struct sio_device;
+struct sio_pri_fn;
+
 struct sio_pcidev {
 	unsigned int index;
 	struct sio_pcidev_cfg cfg;
@@ -48,6 +51,8 @@ struct sio_pcidev {
 	struct sio_iommu_dev *hw;
 	int opens;			/* atomic: open VFIO cdev fds */
 	bool bound;			/* bind lock: bound to an iommufd (one at a time) */
+	struct sio_device *idev;	/* bind lock: the DEVICE object while bound */
+	struct sio_pri_fn *pri;		/* page request state (core/pri.h), a reference */
 };
 
 /* The requester ID of a bus address. */

@@ -79,6 +79,8 @@ int sio_iommu_create(const struct sio_iommu_cfg *cfg, struct sio_iommu **out)
 		goto err_stat_idx;
 	pthread_mutex_init(&iommu->lock, NULL);
 	pthread_mutex_init(&iommu->dev_lock, NULL);
+	pthread_mutex_init(&iommu->prq_lock, NULL);
+	iommu->prq_depth = SIO_PRQ_DEFAULT_DEPTH;
 	/* The index may have been used before: count from its current sums. */
 	sio_stat_sum(iommu->stat_idx, iommu->stat_base);
 	*out = iommu;
@@ -109,6 +111,7 @@ void sio_iommu_destroy(struct sio_iommu *iommu)
 	sio_stat_idx_free(iommu->stat_idx);
 	pthread_mutex_destroy(&iommu->lock);
 	pthread_mutex_destroy(&iommu->dev_lock);
+	pthread_mutex_destroy(&iommu->prq_lock);
 	for (i = 0; i <= iommu->num_dids / DID_LEAF; i++) {
 		free(iommu->did_serial[i]);
 		free(iommu->did_s1_serial[i]);
@@ -265,6 +268,9 @@ void sio_iommu_get_stats(struct sio_iommu *iommu, struct sio_iommu_stats *st)
 	st->iotlb_full_flushes = sum[SIO_STAT_FULL_FLUSH] - base[SIO_STAT_FULL_FLUSH];
 	st->cfg_hits = sum[SIO_STAT_CFG_HIT] - base[SIO_STAT_CFG_HIT];
 	st->cfg_misses = sum[SIO_STAT_CFG_MISS] - base[SIO_STAT_CFG_MISS];
+	st->page_requests = sum[SIO_STAT_PAGE_REQ] - base[SIO_STAT_PAGE_REQ];
+	st->page_responses = sum[SIO_STAT_PAGE_RESP] - base[SIO_STAT_PAGE_RESP];
+	st->prq_overflows = sum[SIO_STAT_PRQ_OVERFLOW] - base[SIO_STAT_PRQ_OVERFLOW];
 }
 
 void sio_iommu_reset_stats(struct sio_iommu *iommu)

@@ -135,6 +135,10 @@ struct sio_iommu_stats {
 	 */
 	uint64_t cfg_hits;
 	uint64_t cfg_misses;
+	/* Page request queue: requests queued, groups answered, requests dropped. */
+	uint64_t page_requests;
+	uint64_t page_responses;
+	uint64_t prq_overflows;
 };
 
 void sio_iommu_get_stats(struct sio_iommu *iommu, struct sio_iommu_stats *st);
@@ -169,6 +173,32 @@ void sio_iommu_invalidate_all(struct sio_iommu *iommu);
  * Return: 0, -EIO (CERROR_ILL: an opcode softiommu's SMMU does not implement, or a bad field).
  */
 int sio_smmu_cmd(struct sio_iommu *iommu, const uint64_t cmd[2]);
+
+/*
+ * The page request queue (PRQ, hw-model §1.9, §5.5 item 2): the entries the
+ * IOMMU holds for page requests that wait for their response. A group of n
+ * requests takes n entries from queuing (sio_iommu_prq_reserve()) until it
+ * is answered or abandoned by its completion (sio_iommu_prq_release()).
+ * When a group does not fit, it is dropped and the overflow flag (VT-d
+ * PRS.PRO) is set unless the queue is empty; while the flag is set every new
+ * request is dropped. The
+ * host driver's part is modelled too: the flag clears once the queue has
+ * drained (no entry in use), as Linux's PRQ handler clears PRO after it has
+ * emptied the ring. Counters: page_requests (per request queued),
+ * prq_overflows (per request dropped), page_responses (per group released
+ * with @answered: its response came, from user space or automatic; false:
+ * the group never reached the fault queue).
+ */
+#define SIO_PRQ_DEFAULT_DEPTH	256
+#define SIO_PRQ_MAX_DEPTH	512	/* = PRGIs per function: a PRGI is never lacking */
+
+/* Return: 0 (@n entries taken), -ENOSPC (dropped: full, or overflow pending). */
+int sio_iommu_prq_reserve(struct sio_iommu *iommu, unsigned int n);
+void sio_iommu_prq_release(struct sio_iommu *iommu, unsigned int n, bool answered);
+/* Return: 0, -EINVAL (@depth 0 or beyond SIO_PRQ_MAX_DEPTH). Entries in use stay. */
+int sio_iommu_prq_set_depth(struct sio_iommu *iommu, unsigned int depth);
+unsigned int sio_iommu_prq_depth(struct sio_iommu *iommu);
+bool sio_iommu_prq_overflow(struct sio_iommu *iommu);
 
 /* Test hook: number of valid IOTLB entries (a scan; not synchronised with writers). */
 unsigned int sio_iommu_iotlb_count(struct sio_iommu *iommu);

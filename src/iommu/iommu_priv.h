@@ -46,6 +46,12 @@ struct sio_iommu {
 	 */
 	pthread_mutex_t dev_lock;
 	struct sio_iommu_dev *dev_hash[SIO_DEV_HASH];
+
+	/* prq_lock protects the page request queue's occupancy (prq.c). */
+	pthread_mutex_t prq_lock;
+	unsigned int prq_depth;		/* entries */
+	unsigned int prq_used;		/* requests queued and not yet answered */
+	bool prq_overflow;		/* sticky PRO: set when full, cleared when drained */
 };
 
 enum sio_smmu_mode {

@@ -15,18 +15,23 @@
 #include "base/compiler.h"
 #include "base/log.h"
 #include "base/uaccess.h"
+#include "core/fault.h"
 #include "core/pcidev.h"
+#include "core/pri.h"
 #include "uapi/nodes.h"
 #include "uapi/sysfs.h"
 
 #define DEVICES_ENV "SOFTIOMMU_DEVICES"
 /* Longest single description sio_device_parse() accepts. */
 #define SPEC_MAX 256
+/* Longest page request response timeout (sio_dev_pri_set_timeout()): a day. */
+#define PRI_TIMEOUT_MS_MAX 86400000u
 
 _Static_assert(SIO_DEVICE_MAX == SIO_PCIDEV_MAX, "device table size");
 _Static_assert(SIO_DEVICE_PASID_BITS_MAX == SIO_PASID_BITS_MAX, "PASID width");
 _Static_assert(SIO_NO_PASID_VAL == SIO_NO_PASID, "no-PASID value");
 _Static_assert(sizeof(struct sio_device_desc) == 32, "struct sio_device_desc size");
+_Static_assert(SIO_DEV_PRI_TIMEOUT_MS_DEFAULT == SIO_PRI_DEFAULT_TIMEOUT_MS, "default timeout");
 
 static int set_errno(int neg)
 {
@@ -476,42 +481,163 @@ static void record_bus_fault(int index, uint32_t rid, uint32_t pasid, uint64_t i
 	last_fault.valid = true;
 }
 
-static ssize_t dev_dma(int index, uint32_t pasid, uint64_t iova, void *buf, size_t len,
-		       bool write)
-{
-	bool has_pasid = pasid != SIO_NO_PASID_VAL;
-	struct sio_pcidev *pdev;
-	struct sio_xlate xl;
-	size_t done = 0;
+/*
+ * A DMA or translation of a function in progress: how far it got and how
+ * its last attempt failed. A page request (core/pri.h) suspends it until
+ * the response; it then goes on from @done. One thread at a time owns it:
+ * the caller's, then (asynchronous, after a page request) the page request
+ * thread's, handed over by sio_pri_wait_async() under the PRI lock.
+ */
+struct dev_op {
+	int index;
+	bool write;
+	bool xlate;			/* sio_dev_translate(): @access, result in @xl */
+	bool prq_overflow;		/* the last fault's page request was dropped */
+	uint32_t pasid;
+	uint64_t iova;
+	char *buf;
+	size_t len;
+	size_t done;			/* bytes transferred */
+	unsigned int access;		/* enum sio_pt_access */
+	unsigned int caps;		/* the function's enum sio_dev_cap */
 	uint32_t rid;
+	struct sio_xlate xl;		/* the last translation, or its fault */
+	sio_dma_done_fn cb;		/* asynchronous: the caller's completion */
+	void *cb_arg;
+};
+
+/*
+ * One attempt from op->done. Return: 0, -EACCES (op->xl.fault), -EFAULT
+ * (bus error), -ENODEV, -EINVAL.
+ */
+static int op_attempt(struct dev_op *op)
+{
+	bool has_pasid = op->pasid != SIO_NO_PASID_VAL;
+	struct sio_pcidev *pdev;
+	size_t done = 0;
 	int rc;
 
-	if (index < 0)
-		return set_errno(-ENODEV);
-	if (len > SSIZE_MAX)
-		return set_errno(-EINVAL);
-	pdev = sio_pcidev_read_lock((unsigned int)index);
+	pdev = sio_pcidev_read_lock((unsigned int)op->index);
 	if (!pdev)
-		return set_errno(-ENODEV);
-	if (write)
-		rc = sio_dma_write(pdev->hw, has_pasid, pasid, iova, buf, len, &done, &xl);
+		return -ENODEV;
+	if (op->xlate)
+		rc = sio_iommu_translate(pdev->hw, has_pasid, op->pasid, op->iova, op->access,
+					 &op->xl);
+	else if (op->write)
+		rc = sio_dma_write(pdev->hw, has_pasid, op->pasid, op->iova + op->done,
+				   op->buf + op->done, op->len - op->done, &done, &op->xl);
 	else
-		rc = sio_dma_read(pdev->hw, has_pasid, pasid, iova, buf, len, &done, &xl);
-	rid = sio_iommu_dev_rid(pdev->hw);
+		rc = sio_dma_read(pdev->hw, has_pasid, op->pasid, op->iova + op->done,
+				  op->buf + op->done, op->len - op->done, &done, &op->xl);
+	op->rid = sio_iommu_dev_rid(pdev->hw);
+	op->caps = pdev->cfg.caps;
 	sio_pcidev_read_unlock();
+	op->done += done;
+	return rc;
+}
 
+/*
+ * Run @op until it ends or waits for a page request response. Return: 1
+ * with *g (waiting), or how it ended (op_attempt(); -ENOMEM).
+ */
+static int op_run(struct dev_op *op, struct sio_pri_group **g)
+{
+	struct sio_pri_req rq;
+	int rc;
+
+	rc = op_attempt(op);
+	/* Most faults are not page requests: those skip the bind lock. */
+	if (rc != -EACCES || !(op->caps & SIO_DEV_CAP_PRI))
+		return rc;
+	rq.has_pasid = op->pasid != SIO_NO_PASID_VAL;
+	rq.pasid = op->pasid;
+	rq.access = op->access;
+	rq.end = op->xlate ? op->iova + 1 : op->iova + op->len;
+	rc = sio_pri_request((unsigned int)op->index, &rq, &op->xl.fault, g);
+	if (!rc)
+		return 1;
+	if (rc == -ENOSPC) {
+		op->prq_overflow = true;
+		rc = -EACCES;
+	}
+	return rc;
+}
+
+/* What a completed wait means for @op: go on (0), or how it ends. */
+static int op_resume(int result)
+{
+	if (result == -ETIMEDOUT)
+		return -ETIMEDOUT;
+	return result == SIO_IOPF_RESP_SUCCESS ? 0 : -EACCES;
+}
+
+/* Run @op to its end in the calling thread. */
+static int op_run_sync(struct dev_op *op)
+{
+	struct sio_pri_group *g;
+	int rc;
+
+	for (;;) {
+		rc = op_run(op, &g);
+		if (rc != 1)
+			return rc;
+		rc = op_resume(sio_pri_wait(g));
+		if (rc)
+			return rc;
+	}
+}
+
+/* The end of @op in the calling thread: the fault record and errno. */
+static ssize_t op_finish(struct dev_op *op, int rc)
+{
 	switch (rc) {
 	case 0:
-		return (ssize_t)len;
+		return op->xlate ? 0 : (ssize_t)op->len;
 	case -EACCES:
-		record_iommu_fault(index, &xl.fault, done);
-		return set_errno(-EFAULT);
+	case -ETIMEDOUT:
+		record_iommu_fault(op->index, &op->xl.fault, op->done);
+		if (op->prq_overflow)
+			last_fault.fault.reason = SIO_DMA_FAULT_PRQ_OVERFLOW;
+		return set_errno(rc == -EACCES ? -EFAULT : rc);
 	case -EFAULT:
-		record_bus_fault(index, rid, pasid, iova, write ? SIO_PT_W : SIO_PT_R, done);
+		record_bus_fault(op->index, op->rid, op->pasid, op->iova,
+				 op->write ? SIO_PT_W : SIO_PT_R, op->done);
 		return set_errno(-EFAULT);
 	default:
 		return set_errno(rc);
 	}
+}
+
+static int op_init(struct dev_op *op, int index, uint32_t pasid, uint64_t iova, void *buf,
+		   size_t len, bool write)
+{
+	uint64_t last;
+
+	if (index < 0)
+		return -ENODEV;
+	if (len > SSIZE_MAX || (len && check_add_overflow(iova, (uint64_t)len - 1, &last)))
+		return -EINVAL;
+	memset(op, 0, sizeof(*op));
+	op->index = index;
+	op->write = write;
+	op->pasid = pasid;
+	op->iova = iova;
+	op->buf = buf;
+	op->len = len;
+	op->access = write ? SIO_PT_W : SIO_PT_R;
+	return 0;
+}
+
+static ssize_t dev_dma(int index, uint32_t pasid, uint64_t iova, void *buf, size_t len,
+		       bool write)
+{
+	struct dev_op op;
+	int rc;
+
+	rc = op_init(&op, index, pasid, iova, buf, len, write);
+	if (rc)
+		return set_errno(rc);
+	return op_finish(&op, op_run_sync(&op));
 }
 
 SIO_EXPORT ssize_t sio_dev_dma_read(int index, uint32_t pasid, uint64_t iova, void *buf,
@@ -526,42 +652,148 @@ SIO_EXPORT ssize_t sio_dev_dma_write(int index, uint32_t pasid, uint64_t iova, c
 	return dev_dma(index, pasid, iova, (void *)buf, len, true);
 }
 
+/* Call the caller's completion of an asynchronous @op and free it. */
+static void op_complete_async(struct dev_op *op, int rc)
+{
+	ssize_t res = op_finish(op, rc);
+
+	op->cb(op->cb_arg, res, res < 0 ? errno : 0);
+	free(op);
+}
+
+/* A wait of an asynchronous @op ended (on the page request thread). */
+static void op_async_resumed(void *arg, int result)
+{
+	struct dev_op *op = arg;
+	struct sio_pri_group *g;
+	int rc;
+
+	rc = op_resume(result);
+	while (!rc) {
+		rc = op_run(op, &g);
+		if (rc != 1)
+			break;
+		rc = sio_pri_wait_async(g, op_async_resumed, op);
+		if (!rc)
+			return;
+	}
+	op_complete_async(op, rc);
+}
+
+static int dev_dma_async(int index, uint32_t pasid, uint64_t iova, void *buf, size_t len,
+			 bool write, sio_dma_done_fn done, void *arg)
+{
+	struct sio_pri_group *g;
+	struct dev_op *op;
+	int rc;
+
+	if (!done)
+		return set_errno(-EINVAL);
+	op = malloc(sizeof(*op));
+	if (!op)
+		return set_errno(-ENOMEM);
+	rc = op_init(op, index, pasid, iova, buf, len, write);
+	if (rc)
+		goto err_free;
+	op->cb = done;
+	op->cb_arg = arg;
+	rc = op_run(op, &g);
+	if (rc == -ENODEV && !op->done)
+		goto err_free;
+	if (rc == 1) {
+		rc = sio_pri_wait_async(g, op_async_resumed, op);
+		if (!rc)
+			return 0;
+	}
+	op_complete_async(op, rc);
+	return 0;
+
+err_free:
+	free(op);
+	return set_errno(rc);
+}
+
+SIO_EXPORT int sio_dev_dma_read_async(int index, uint32_t pasid, uint64_t iova, void *buf,
+				      size_t len, sio_dma_done_fn done, void *arg)
+{
+	return dev_dma_async(index, pasid, iova, buf, len, false, done, arg);
+}
+
+SIO_EXPORT int sio_dev_dma_write_async(int index, uint32_t pasid, uint64_t iova,
+				       const void *buf, size_t len, sio_dma_done_fn done,
+				       void *arg)
+{
+	return dev_dma_async(index, pasid, iova, (void *)buf, len, true, done, arg);
+}
+
 SIO_EXPORT int sio_dev_translate(int index, uint32_t pasid, uint64_t iova, unsigned int access,
 				 struct sio_dev_xlate *out)
 {
 	const unsigned int all = SIO_DMA_READ | SIO_DMA_WRITE | SIO_DMA_EXEC | SIO_DMA_PRIV;
 	struct sio_dev_xlate res;
-	struct sio_pcidev *pdev;
-	unsigned int pt_access;
-	struct sio_xlate xl;
-	int rc;
+	struct dev_op op;
+	ssize_t rc;
 
 	if (index < 0)
 		return set_errno(-ENODEV);
 	if ((access & ~all) || !(access & (SIO_DMA_READ | SIO_DMA_WRITE | SIO_DMA_EXEC)))
 		return set_errno(-EINVAL);
-	pt_access = ((access & SIO_DMA_READ) ? SIO_PT_R : 0) |
+	memset(&op, 0, sizeof(op));
+	op.index = index;
+	op.xlate = true;
+	op.pasid = pasid;
+	op.iova = iova;
+	op.access = ((access & SIO_DMA_READ) ? SIO_PT_R : 0) |
 		    ((access & SIO_DMA_WRITE) ? SIO_PT_W : 0) |
 		    ((access & SIO_DMA_EXEC) ? SIO_PT_X : 0) |
 		    ((access & SIO_DMA_PRIV) ? SIO_PT_PRIV : 0);
-	pdev = sio_pcidev_read_lock((unsigned int)index);
-	if (!pdev)
-		return set_errno(-ENODEV);
-	rc = sio_iommu_translate(pdev->hw, pasid != SIO_NO_PASID_VAL, pasid, iova, pt_access, &xl);
-	sio_pcidev_read_unlock();
-	if (rc == -EACCES) {
-		record_iommu_fault(index, &xl.fault, 0);
-		return set_errno(-EFAULT);
-	}
+	rc = op_finish(&op, op_run_sync(&op));
 	if (rc)
-		return set_errno(rc);
+		return -1;
 	memset(&res, 0, sizeof(res));
-	res.addr = xl.pa;
-	res.page_size = 1ull << xl.size_lg2;
-	res.perm = access_to_api(xl.perm);
+	res.addr = op.xl.pa;
+	res.page_size = 1ull << op.xl.size_lg2;
+	res.perm = access_to_api(op.xl.perm);
 	if (sio_copy_to_user((uintptr_t)out, &res, sizeof(res)))
 		return set_errno(-EFAULT);
 	return 0;
+}
+
+/* ------------------------------------------------------- page request setup */
+
+SIO_EXPORT int sio_dev_pri_set_timeout(int index, unsigned int timeout_ms)
+{
+	struct sio_pcidev *pdev;
+
+	if (timeout_ms > PRI_TIMEOUT_MS_MAX || (index < 0 && !timeout_ms))
+		return set_errno(-EINVAL);
+	if (index == -1) {
+		sio_pri_set_default_timeout(timeout_ms);
+		return 0;
+	}
+	if (index < 0)
+		return set_errno(-ENODEV);
+	pdev = sio_pcidev_read_lock((unsigned int)index);
+	if (!pdev)
+		return set_errno(-ENODEV);
+	sio_pri_fn_set_timeout(pdev->pri, timeout_ms);
+	sio_pcidev_read_unlock();
+	return 0;
+}
+
+SIO_EXPORT int sio_dev_pri_set_queue_depth(int index, unsigned int depth)
+{
+	struct sio_pcidev *pdev;
+	int rc;
+
+	if (index < 0)
+		return set_errno(-ENODEV);
+	pdev = sio_pcidev_read_lock((unsigned int)index);
+	if (!pdev)
+		return set_errno(-ENODEV);
+	rc = sio_iommu_prq_set_depth(pdev->iommu, depth);
+	sio_pcidev_read_unlock();
+	return rc ? set_errno(rc) : 0;
 }
 
 SIO_EXPORT int sio_dev_last_fault(int index, struct sio_dma_fault *out)
@@ -593,6 +825,9 @@ SIO_EXPORT int sio_dev_iommu_stats(int index, struct sio_iommu_counters *out)
 	res.table_loads = st.pte_loads;
 	res.faults = st.faults;
 	res.invalidations = st.invalidations;
+	res.page_requests = st.page_requests;
+	res.page_responses = st.page_responses;
+	res.prq_overflows = st.prq_overflows;
 	if (sio_copy_to_user((uintptr_t)out, &res, sizeof(res)))
 		return set_errno(-EFAULT);
 	return 0;

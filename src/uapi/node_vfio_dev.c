@@ -79,6 +79,7 @@ static struct sio_ctx *df_unbind_locked(struct vfio_df *df)
 	if (df->attached)
 		sio_device_detach(df->idev);
 	df->attached = false;
+	df->pdev->idev = NULL;
 	sio_device_unbind(df->idev);
 	df->idev = NULL;
 	df->ictx = NULL;
@@ -145,6 +146,7 @@ static long vfio_bind(struct vfio_df *df, uint64_t arg)
 		goto out_put;
 	}
 	pdev->bound = true;
+	pdev->idev = idev;
 	df->ictx = ictx;
 	df->idev = idev;
 	__atomic_store_n(&df->access_granted, true, __ATOMIC_RELEASE);

@@ -1268,6 +1268,47 @@ static void test_mt(void **state)
 	free(m.buf_c);
 }
 
+/* The page request queue: depth, sticky overflow, drain, counters (iommu.h). */
+static void test_prq(void **state)
+{
+	struct sio_iommu_cfg icfg = { .type = SIO_IOMMU_VTD };
+	struct sio_iommu_stats st;
+	struct sio_iommu *iommu;
+
+	(void)state;
+	assert_int_equal(sio_iommu_create(&icfg, &iommu), 0);
+	assert_int_equal(sio_iommu_prq_depth(iommu), SIO_PRQ_DEFAULT_DEPTH);
+	assert_int_equal(sio_iommu_prq_set_depth(iommu, 0), -EINVAL);
+	assert_int_equal(sio_iommu_prq_set_depth(iommu, SIO_PRQ_MAX_DEPTH + 1), -EINVAL);
+	assert_int_equal(sio_iommu_prq_set_depth(iommu, 4), 0);
+	/* Too large for an empty queue: dropped, but nothing stays pending. */
+	assert_int_equal(sio_iommu_prq_reserve(iommu, 5), -ENOSPC);
+	assert_false(sio_iommu_prq_overflow(iommu));
+	assert_int_equal(sio_iommu_prq_reserve(iommu, 3), 0);
+	/* Does not fit: dropped, and the overflow sticks while requests wait. */
+	assert_int_equal(sio_iommu_prq_reserve(iommu, 2), -ENOSPC);
+	assert_true(sio_iommu_prq_overflow(iommu));
+	assert_int_equal(sio_iommu_prq_reserve(iommu, 1), -ENOSPC);
+	assert_int_equal(sio_iommu_prq_set_depth(iommu, 8), 0);
+	assert_int_equal(sio_iommu_prq_reserve(iommu, 1), -ENOSPC);
+	sio_iommu_prq_release(iommu, 2, true);
+	assert_true(sio_iommu_prq_overflow(iommu));
+	/* Drained: the flag clears and requests are taken again. */
+	sio_iommu_prq_release(iommu, 1, false);
+	assert_false(sio_iommu_prq_overflow(iommu));
+	assert_int_equal(sio_iommu_prq_reserve(iommu, 8), 0);
+	/* A smaller depth keeps what is queued, and takes nothing more. */
+	assert_int_equal(sio_iommu_prq_set_depth(iommu, 2), 0);
+	assert_int_equal(sio_iommu_prq_reserve(iommu, 1), -ENOSPC);
+	sio_iommu_prq_release(iommu, 8, true);
+	assert_false(sio_iommu_prq_overflow(iommu));
+	sio_iommu_get_stats(iommu, &st);
+	assert_int_equal(st.page_requests, 3 + 8);
+	assert_int_equal(st.prq_overflows, 5 + 2 + 1 + 1 + 1);
+	assert_int_equal(st.page_responses, 2);
+	sio_iommu_destroy(iommu);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1296,6 +1337,7 @@ int main(void)
 		cmocka_unit_test(test_capacity_evict_way),
 		cmocka_unit_test(test_capacity_flush_all),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_prq),
 		cmocka_unit_test(test_reclaim),
 		cmocka_unit_test(test_fill_after_invalidation),
 		cmocka_unit_test(test_iova_to_phys),
