@@ -21,7 +21,11 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
 #include <cmocka.h>
 
 #include <softiommu/softiommu.h>
@@ -815,6 +819,96 @@ static void test_response_single_fetch(void **state)
 	sio_fault_ring_destroy(ring);
 }
 
+/* Address of softiommu's own mapping of region offset @off (perms @perm). */
+static uintptr_t producer_map_of(size_t off, const char *perm)
+{
+	unsigned long start, end, moff;
+	char line[512], p[5];
+	uintptr_t at = 0;
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "softiommu-fault-ring"))
+			continue;
+		assert_int_equal(sscanf(line, "%lx-%lx %4s %lx", &start, &end, p, &moff), 4);
+		if (moff == off && !strcmp(p, perm))
+			at = start;
+	}
+	fclose(f);
+	return at;
+}
+
+/* A counting hardware watchpoint on 8 bytes at @addr for this thread, or -1. */
+static int watch_open(uintptr_t addr)
+{
+	struct perf_event_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.type = PERF_TYPE_BREAKPOINT;
+	a.size = sizeof(a);
+	a.bp_type = HW_BREAKPOINT_RW;
+	a.bp_addr = addr;
+	a.bp_len = HW_BREAKPOINT_LEN_8;
+	a.exclude_kernel = 1;
+	a.exclude_hv = 1;
+	a.disabled = 1;
+	return (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+}
+
+static long long watch_count(int fd, struct sio_fault_ring *ring,
+			     struct iommu_hwpt_page_response *out, int expect)
+{
+	long long c = -1;
+
+	assert_int_equal(ioctl(fd, PERF_EVENT_IOC_RESET, 0), 0);
+	assert_int_equal(ioctl(fd, PERF_EVENT_IOC_ENABLE, 0), 0);
+	assert_int_equal(sio_fault_ring_take_responses(ring, out, 1), expect);
+	assert_int_equal(ioctl(fd, PERF_EVENT_IOC_DISABLE, 0), 0);
+	assert_int_equal(read(fd, &c, sizeof(c)), sizeof(c));
+	return c;
+}
+
+/*
+ * Deterministic form of the above: a hardware watchpoint on softiommu's
+ * mapping of a response slot counts exactly one access per consumed slot,
+ * valid or rejected. Skipped where perf_event_open() is not allowed.
+ */
+static void test_response_slot_read_once(void **state)
+{
+	struct iommu_hwpt_page_response resp[2] = {
+		{ .cookie = 5, .code = 0 }, { .cookie = 6, .code = 9 },
+	}, out;
+	struct sio_fault_ring_view *v;
+	struct sio_fault_ring *ring;
+	uintptr_t slots;
+	int fd;
+
+	ring = sio_fault_ring_create(4, 4);
+	assert_non_null(ring);
+	v = sio_fault_ring_map(sio_fault_ring_fd(ring));
+	assert_non_null(v);
+	slots = producer_map_of(sio_fault_ring_header(v)->resp_offset, "r--s");
+	assert_true(slots != 0);
+	assert_int_equal(sio_fault_ring_respond(v, resp, 2), 2);
+	fd = watch_open(slots);
+	if (fd < 0) {
+		sio_fault_ring_unmap(v);
+		sio_fault_ring_destroy(ring);
+		skip();
+	}
+	assert_int_equal(watch_count(fd, ring, &out, 1), 1);
+	assert_int_equal(out.cookie, 5);
+	close(fd);
+	fd = watch_open(slots + 8);
+	assert_true(fd >= 0);
+	assert_int_equal(watch_count(fd, ring, &out, 0), 1);
+	close(fd);
+	sio_fault_ring_unmap(v);
+	sio_fault_ring_destroy(ring);
+}
+
 /* ------------------------------------------------------------------ EFAULT */
 
 static void test_bad_buffers_efault(void **state)
@@ -931,6 +1025,7 @@ int main(void)
 		cmocka_unit_test(test_two_thread_stress),
 		cmocka_unit_test(test_response_ring_rules),
 		cmocka_unit_test(test_response_single_fetch),
+		cmocka_unit_test(test_response_slot_read_once),
 		cmocka_unit_test(test_bad_buffers_efault),
 		cmocka_unit_test(test_map_rejects_non_rings),
 	};
