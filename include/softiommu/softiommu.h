@@ -514,16 +514,22 @@ struct sio_fault_ring_hdr {
 	uint64_t resp_offset;		/* region offset of the response ring */
 	uint64_t size;			/* bytes of the whole region */
 	uint32_t __reserved0[4];
-	/* second cache line: the record ring's producer side */
+	/* cache line 1: the record ring's producer index, alone (the consumer polls it) */
 	uint32_t rec_head;		/* records written so far (release) */
+	uint32_t __reserved1[15];
+	/* cache line 2: record ring state that changes rarely */
 	uint32_t rec_flags;		/* enum sio_fault_ring_flags */
+	uint32_t __reserved2;
 	uint64_t rec_overflows;		/* records refused because the ring was full */
-	uint32_t __reserved1[12];
-	/* third cache line: the response ring's consumer side */
+	uint32_t __reserved3[12];
+	/* cache line 3: the response ring's consumer index, alone */
 	uint32_t resp_tail;		/* responses consumed so far (release) */
+	uint32_t __reserved4[15];
+	/* cache line 4: response ring state that changes rarely */
 	uint32_t resp_flags;		/* enum sio_fault_ring_flags */
+	uint32_t __reserved5;
 	uint64_t resp_rejected;		/* consumed responses with an invalid code */
-	uint32_t __reserved2[12];
+	uint32_t __reserved6[12];
 };
 
 /* The control page. The program is its only writer. */

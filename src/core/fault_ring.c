@@ -36,9 +36,11 @@
 
 _Static_assert(REC_SIZE == 40, "fault record size");
 _Static_assert(RESP_SIZE == 8, "page response size");
-_Static_assert(sizeof(struct sio_fault_ring_hdr) == 192, "header layout");
+_Static_assert(sizeof(struct sio_fault_ring_hdr) == 320, "header layout");
 _Static_assert(offsetof(struct sio_fault_ring_hdr, rec_head) == 64, "header layout");
-_Static_assert(offsetof(struct sio_fault_ring_hdr, resp_tail) == 128, "header layout");
+_Static_assert(offsetof(struct sio_fault_ring_hdr, rec_flags) == 128, "header layout");
+_Static_assert(offsetof(struct sio_fault_ring_hdr, resp_tail) == 192, "header layout");
+_Static_assert(offsetof(struct sio_fault_ring_hdr, resp_flags) == 256, "header layout");
 _Static_assert(sizeof(struct sio_fault_ring_ctl) == 128, "control layout");
 _Static_assert(offsetof(struct sio_fault_ring_ctl, resp_head) == 64, "control layout");
 
@@ -152,10 +154,17 @@ out_unmap:
 	return rc;
 }
 
-/* Sticky: set once, by the side that owns @flags, never cleared. */
+/*
+ * Sticky: set once, by the side that owns @flags (under its lock), never
+ * cleared; written only when it changes, so that a producer retrying on a
+ * full ring does not keep dirtying a line the consumer reads.
+ */
 static void set_flag(uint32_t *flags, uint32_t f)
 {
-	__atomic_fetch_or(flags, f, __ATOMIC_RELEASE);
+	uint32_t old = __atomic_load_n(flags, __ATOMIC_RELAXED);
+
+	if ((old & f) != f)
+		__atomic_store_n(flags, old | f, __ATOMIC_RELEASE);
 }
 
 /* ---------------------------------------------------------- softiommu's side */

@@ -128,9 +128,13 @@ static void check_untouched(const struct insp *in, bool resp_untouched)
 	size_t rec_end = h->rec_offset + (size_t)h->rec_nb * 40;
 
 	assert_true(all_zero(in->base + rec_end, h->resp_offset - rec_end));
-	assert_true(all_zero((const uint8_t *)h->__reserved0, sizeof(h->__reserved0)));
-	assert_true(all_zero((const uint8_t *)h->__reserved1, sizeof(h->__reserved1)));
-	assert_true(all_zero((const uint8_t *)h->__reserved2, sizeof(h->__reserved2)));
+	assert_true(all_zero((const uint8_t *)&h->__reserved0, sizeof(h->__reserved0)));
+	assert_true(all_zero((const uint8_t *)&h->__reserved1, sizeof(h->__reserved1)));
+	assert_true(all_zero((const uint8_t *)&h->__reserved2, sizeof(h->__reserved2)));
+	assert_true(all_zero((const uint8_t *)&h->__reserved3, sizeof(h->__reserved3)));
+	assert_true(all_zero((const uint8_t *)&h->__reserved4, sizeof(h->__reserved4)));
+	assert_true(all_zero((const uint8_t *)&h->__reserved5, sizeof(h->__reserved5)));
+	assert_true(all_zero((const uint8_t *)&h->__reserved6, sizeof(h->__reserved6)));
 	assert_true(all_zero(in->base + sizeof(*h), page - sizeof(*h)));
 	if (resp_untouched)
 		assert_true(all_zero(in->base + h->resp_offset, in->size - h->resp_offset));
