@@ -186,7 +186,8 @@ static void test_create_rejects_bad_counts(void **state)
 {
 	static const unsigned int bad[][2] = {
 		{ 0, 8 }, { 8, 0 }, { 3, 8 }, { 8, 12 },
-		{ SIO_FAULT_RING_NB_MAX * 2, 8 }, { 8, SIO_FAULT_RING_NB_MAX * 2 }, { UINT32_MAX, 1 },
+		{ SIO_FAULT_RING_NB_MAX * 2, 8 }, { 8, SIO_FAULT_RING_NB_MAX * 2 },
+		{ UINT32_MAX, 1 },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
