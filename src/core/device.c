@@ -5,6 +5,7 @@
 #include "base/compiler.h"
 #include "base/log.h"
 #include "core/device.h"
+#include "core/fault.h"
 #include "core/viommu.h"
 
 static void device_destroy(struct sio_object *obj)
@@ -185,6 +186,7 @@ static int rid_install_auto(struct sio_device *dev, struct sio_ioas *ioas, uint3
 
 static int rid_attach(struct sio_device *dev, uint32_t *pt_id, bool replace)
 {
+	struct sio_fault_group *gone = NULL;
 	struct sio_hwpt *old = NULL;
 	struct sio_object *obj;
 	int rc;
@@ -215,8 +217,11 @@ static int rid_attach(struct sio_device *dev, uint32_t *pt_id, bool replace)
 		break;
 	}
 	sio_object_put(obj);
+	if (old)
+		sio_fault_attach_gone(old, dev, 0, &gone);
 out_unlock:
 	pthread_mutex_unlock(&dev->lock);
+	sio_fault_complete_list(gone);
 	if (old)
 		hwpt_release_attach(old);
 	return rc;
@@ -232,34 +237,40 @@ int sio_device_replace(struct sio_device *dev, uint32_t *pt_id)
 	return rid_attach(dev, pt_id, true);
 }
 
-static void rid_detach_locked(struct sio_device *dev)
+/* Detach the RID; its pending fault groups go to *@gone. Returns the old HWPT. */
+static struct sio_hwpt *rid_detach_locked(struct sio_device *dev, struct sio_fault_group **gone)
 {
 	struct sio_hwpt *old = dev->rid_hwpt;
 
 	if (!old)
-		return;
+		return NULL;
 	sio_iommu_dev_attach(dev->hw, SIO_NO_PASID, NULL);
 	dev->rid_hwpt = NULL;
 	remove_resv(dev);
 	if (dev->rid_changed)
 		dev->rid_changed(dev, NULL);
-	hwpt_release_attach(old);
+	sio_fault_attach_gone(old, dev, 0, gone);
+	return old;
 }
 
 void sio_device_detach(struct sio_device *dev)
 {
+	struct sio_fault_group *gone = NULL;
+	struct sio_hwpt *old;
+
 	pthread_mutex_lock(&dev->lock);
-	rid_detach_locked(dev);
+	old = rid_detach_locked(dev, &gone);
 	pthread_mutex_unlock(&dev->lock);
+	sio_fault_complete_list(gone);
+	if (old)
+		hwpt_release_attach(old);
 }
 
 void sio_device_unbind(struct sio_device *dev)
 {
 	while (dev->npasids)
 		sio_device_pasid_detach(dev, dev->pasids[0].pasid);
-	pthread_mutex_lock(&dev->lock);
-	rid_detach_locked(dev);
-	pthread_mutex_unlock(&dev->lock);
+	sio_device_detach(dev);
 	/* A vDEVICE of the device is destroyed and its ID tombstoned. */
 	sio_vdevice_device_gone(dev);
 	/* The binder's reference goes; then the table's. */
@@ -323,6 +334,7 @@ static bool pasid_valid(struct sio_device *dev, uint32_t pasid)
  */
 static int pasid_install(struct sio_device *dev, uint32_t pasid, uint32_t *pt_id, bool replace)
 {
+	struct sio_fault_group *gone = NULL;
 	struct sio_hwpt *hwpt, *old = NULL;
 	struct sio_pasid_attach *slot, *v;
 	int rc;
@@ -363,11 +375,14 @@ static int pasid_install(struct sio_device *dev, uint32_t pasid, uint32_t *pt_id
 		slot->hwpt = hwpt;
 		if (!replace)
 			dev->npasids++;
+		if (old)
+			sio_fault_attach_gone(old, dev, pasid, &gone);
 	}
 out_put:
 	sio_object_put(&hwpt->obj);
 out_unlock:
 	pthread_mutex_unlock(&dev->lock);
+	sio_fault_complete_list(gone);
 	if (old)
 		hwpt_release_attach(old);
 	return rc;
@@ -389,6 +404,7 @@ int sio_device_pasid_replace(struct sio_device *dev, uint32_t pasid, uint32_t *p
 
 void sio_device_pasid_detach(struct sio_device *dev, uint32_t pasid)
 {
+	struct sio_fault_group *gone = NULL;
 	struct sio_pasid_attach *slot;
 	struct sio_hwpt *old = NULL;
 
@@ -402,8 +418,10 @@ void sio_device_pasid_detach(struct sio_device *dev, uint32_t pasid)
 		sio_iommu_dev_attach(dev->hw, pasid, NULL);
 		old = slot->hwpt;
 		*slot = dev->pasids[--dev->npasids];
+		sio_fault_attach_gone(old, dev, pasid, &gone);
 	}
 	pthread_mutex_unlock(&dev->lock);
+	sio_fault_complete_list(gone);
 	if (old)
 		hwpt_release_attach(old);
 }
@@ -422,4 +440,42 @@ bool sio_device_attached_is(struct sio_device *dev, uint32_t pasid, const struct
 	}
 	pthread_mutex_unlock(&dev->lock);
 	return cur == hwpt;
+}
+
+/*
+ * Routing of a page request (spec §7): the attachment at the PASID, else,
+ * for IOMMUs whose PASID table is the guest's (the mock, SMMUv3), the RID's
+ * when a nested HWPT is attached there. *@key is the PASID of the attachment
+ * used (0: the RID). dev->lock held.
+ */
+struct sio_hwpt *sio_device_iopf_route_locked(struct sio_device *dev, bool pasid_valid,
+					      uint32_t pasid, uint32_t *key)
+{
+	struct sio_pasid_attach *slot;
+	struct sio_hwpt *rid = dev->rid_hwpt;
+
+	if (pasid_valid && pasid) {
+		slot = pasid_slot(dev, pasid);
+		if (slot) {
+			*key = pasid;
+			return slot->hwpt;
+		}
+		if (dev->type == SIO_IOMMU_VTD || !rid || rid->obj.type != SIO_OBJ_HWPT_NESTED)
+			return NULL;
+	}
+	*key = 0;
+	return rid;
+}
+
+struct sio_hwpt *sio_device_iopf_hwpt(struct sio_device *dev, bool pasid_valid, uint32_t pasid)
+{
+	struct sio_hwpt *hwpt;
+	uint32_t key;
+
+	pthread_mutex_lock(&dev->lock);
+	hwpt = sio_device_iopf_route_locked(dev, pasid_valid, pasid, &key);
+	if (hwpt && (!hwpt->fault || !sio_object_get_ref(&hwpt->obj)))
+		hwpt = NULL;
+	pthread_mutex_unlock(&dev->lock);
+	return hwpt;
 }

@@ -94,4 +94,12 @@ void sio_device_pasid_detach(struct sio_device *dev, uint32_t pasid);
 /* Whether @hwpt (NULL: nothing) is what @pasid (0: the RID) has attached. */
 bool sio_device_attached_is(struct sio_device *dev, uint32_t pasid, const struct sio_hwpt *hwpt);
 
+/*
+ * The HWPT a page request of @dev at @pasid is routed to (core/fault.h:
+ * sio_device_iopf_hwpt()), fault queue or not, and in *@key the PASID of
+ * that attachment (0: the RID); NULL when none. dev->lock held.
+ */
+struct sio_hwpt *sio_device_iopf_route_locked(struct sio_device *dev, bool pasid_valid,
+					      uint32_t pasid, uint32_t *key);
+
 #endif /* SIO_CORE_DEVICE_H */

@@ -4,6 +4,7 @@
 
 #include "base/compiler.h"
 #include "base/log.h"
+#include "core/fault.h"
 #include "core/hwpt.h"
 #include "core/viommu.h"
 
@@ -34,6 +35,7 @@ static void hwpt_paging_destroy(struct sio_object *obj)
 	}
 	if (hwpt->domain && sio_domain_free(hwpt->domain))
 		sio_err("HWPT %u: domain still in use at destroy", obj->id);
+	sio_hwpt_fault_release(hwpt);
 	free(hwpt);
 }
 
@@ -101,6 +103,7 @@ static void hwpt_nested_destroy(struct sio_object *obj)
 		sio_object_users_put(&hwpt->parent->obj);
 	if (hwpt->viommu)
 		sio_object_users_put(&hwpt->viommu->obj);
+	sio_hwpt_fault_release(hwpt);
 	free(hwpt);
 }
 

@@ -25,6 +25,7 @@
 #define SIO_MOCK_NESTED_IOTLB_NUM 4
 
 struct sio_viommu;
+struct sio_fault_queue;
 
 struct sio_hwpt {
 	struct sio_object obj;
@@ -44,6 +45,8 @@ struct sio_hwpt {
 	/* SMMUv3 nested: the validated guest STE words 0 and 1 (host order). */
 	uint64_t arm_ste[2];
 	bool owns_domain;		/* nested: @domain is its own (VT-d), not the parent's */
+	/* Allocated with IOMMU_HWPT_FAULT_ID_VALID: its FAULT (users reference). */
+	struct sio_fault_queue *fault;
 	/*
 	 * Non-zero: what attaching this HWPT answers. Linux's VT-d driver
 	 * validates the stage-1 configuration only at attach.

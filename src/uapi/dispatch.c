@@ -36,6 +36,7 @@ union ucmd_buffer {
 	struct iommu_hwpt_set_dirty_tracking set_dirty_tracking;
 	struct iommu_hwpt_get_dirty_bitmap get_dirty_bitmap;
 	struct iommu_hwpt_invalidate invalidate;
+	struct iommu_fault_alloc fault_alloc;
 	struct iommu_viommu_alloc viommu_alloc;
 	struct iommu_vdevice_alloc vdevice_alloc;
 	struct iommu_hw_queue_alloc hw_queue_alloc;
@@ -82,6 +83,8 @@ static const struct ioctl_op ioctl_ops[] = {
 		 struct iommu_hwpt_get_dirty_bitmap, data),
 	IOCTL_OP(IOMMU_HWPT_INVALIDATE, sio_ioctl_hwpt_invalidate, struct iommu_hwpt_invalidate,
 		 __reserved),
+	IOCTL_OP(IOMMU_FAULT_QUEUE_ALLOC, sio_ioctl_fault_queue_alloc, struct iommu_fault_alloc,
+		 out_fault_fd),
 	IOCTL_OP(IOMMU_IOAS_MAP_FILE, sio_ioctl_ioas_map_file, struct iommu_ioas_map_file, iova),
 	IOCTL_OP(IOMMU_VIOMMU_ALLOC, sio_ioctl_viommu_alloc, struct iommu_viommu_alloc,
 		 out_viommu_id),

@@ -28,6 +28,7 @@
 #include "base/sys.h"
 #include "core/ctx.h"
 #include "uapi/file.h"
+#include "uapi/file_poll.h"
 #include "uapi/nodes.h"
 
 #define CHUNK_SHIFT 10
@@ -112,10 +113,18 @@ static void slot_store(struct sio_file **slot, struct sio_file *file)
 	__atomic_store_n(slot, file, __ATOMIC_RELEASE);
 }
 
+/*
+ * In a forked child the channel fds of an inherited pollable file are left
+ * alone: the child may have reused their numbers (they are O_CLOEXEC).
+ */
 static void file_free(struct sio_file *file)
 {
-	if (!file_is_foreign(file) && file->ops->release)
-		file->ops->release(file);
+	if (!file_is_foreign(file)) {
+		if (file->ops->release)
+			file->ops->release(file);
+		sio_file_poll_close(file);
+	}
+	pthread_mutex_destroy(&file->poll_lock);
 	free(file);
 }
 
@@ -167,44 +176,68 @@ static int identify(int fd, struct sio_file *file)
 	return 0;
 }
 
-static int file_install(const struct sio_file_ops *ops, void *priv, int open_flags,
-			const char *name, dev_t rdev)
+static struct sio_file *file_alloc(const struct sio_file_ops *ops, void *priv, int open_flags,
+				   dev_t rdev)
 {
-	struct sio_file *file, **slot;
-	int fd, rc;
+	struct sio_file *file = calloc(1, sizeof(*file));
 
-	file = calloc(1, sizeof(*file));
 	if (!file)
-		return -ENOMEM;
+		return NULL;
 	file->refs = 1;
 	file->ops = ops;
 	file->priv = priv;
 	file->epoch = sio_process_epoch();
 	file->path_only = (open_flags & O_PATH) == O_PATH;
 	file->rdev = rdev;
+	file->poll_tx = -1;
+	file->poll_rx = -1;
+	pthread_mutex_init(&file->poll_lock, NULL);
+	return file;
+}
 
-	fd = sio_sys_memfd_create(name, (open_flags & O_CLOEXEC) ? MFD_CLOEXEC : 0);
-	if (fd < 0) {
-		rc = -errno;
-		free(file);
-		return rc;
-	}
+/* Enter @file as @fd in the table; on failure the caller closes @fd. */
+static int file_enter(struct sio_file *file, int fd)
+{
+	struct sio_file **slot;
+	int rc;
+
 	rc = identify(fd, file);
 	if (rc)
-		goto err_close;
+		return rc;
 	pthread_rwlock_wrlock(&fdt_lock);
 	slot = slot_make(fd);
 	if (!slot) {
 		pthread_rwlock_unlock(&fdt_lock);
-		rc = -ENOMEM;
-		goto err_close;
+		return -ENOMEM;
 	}
 	slot_store(slot, file);
 	pthread_rwlock_unlock(&fdt_lock);
+	return 0;
+}
+
+static int file_install(const struct sio_file_ops *ops, void *priv, int open_flags,
+			const char *name, dev_t rdev)
+{
+	struct sio_file *file;
+	int fd, rc;
+
+	file = file_alloc(ops, priv, open_flags, rdev);
+	if (!file)
+		return -ENOMEM;
+	fd = sio_sys_memfd_create(name, (open_flags & O_CLOEXEC) ? MFD_CLOEXEC : 0);
+	if (fd < 0) {
+		rc = -errno;
+		goto err_free;
+	}
+	rc = file_enter(file, fd);
+	if (rc)
+		goto err_close;
 	return fd;
 
 err_close:
 	sio_sys_close(fd);
+err_free:
+	pthread_mutex_destroy(&file->poll_lock);
 	free(file);
 	return rc;
 }
@@ -212,6 +245,44 @@ err_close:
 int sio_file_install(const struct sio_file_ops *ops, void *priv, int open_flags)
 {
 	return file_install(ops, priv, open_flags, ops->name, ops->rdev);
+}
+
+int sio_file_install_pollable_ref(const struct sio_file_ops *ops, void *priv, int open_flags,
+				  struct sio_file **out)
+{
+	struct sio_file *file;
+	int fd, rc;
+
+	file = file_alloc(ops, priv, open_flags, ops->rdev);
+	if (!file)
+		return -ENOMEM;
+	fd = sio_file_poll_open(file, open_flags);
+	if (fd < 0) {
+		rc = fd;
+		goto err_free;
+	}
+	/* The caller's reference, taken before the fd can be closed. */
+	if (out)
+		file->refs++;
+	rc = file_enter(file, fd);
+	if (rc)
+		goto err_close;
+	if (out)
+		*out = file;
+	return fd;
+
+err_close:
+	sio_sys_close(fd);
+	sio_file_poll_close(file);
+err_free:
+	pthread_mutex_destroy(&file->poll_lock);
+	free(file);
+	return rc;
+}
+
+int sio_file_install_pollable(const struct sio_file_ops *ops, void *priv, int open_flags)
+{
+	return sio_file_install_pollable_ref(ops, priv, open_flags, NULL);
 }
 
 int sio_file_install_minor(const struct sio_file_ops *ops, void *priv, int open_flags,
@@ -352,16 +423,23 @@ out_unlock:
 	return rc;
 }
 
+/* What a foreign pollable file is known as: its ops are not reachable by name. */
+static const struct sio_file_ops foreign_pollable_ops = {
+	.name = "[pollable]",
+	.mode = 0600,
+};
+
 /*
  * A file another process (or an earlier image of this one) created: only the
- * node type is known, from the memfd name.
+ * node type is known, from the memfd name, or for a pollable socket that it
+ * is one.
  */
 static struct sio_file *foreign_file(int fd)
 {
 	char link[64], target[256];
 	const struct sio_file_ops *ops;
 	struct sio_file *file;
-	dev_t rdev;
+	dev_t rdev = 0;
 	ssize_t n;
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
@@ -370,15 +448,15 @@ static struct sio_file *foreign_file(int fd)
 		return NULL;
 	target[n] = '\0';
 	ops = sio_node_ops_by_memfd_target(target, &rdev);
+	if (!ops && !strncmp(target, "socket:", 7) &&
+	    sio_file_poll_recognise(fd, target, sizeof(target)))
+		ops = &foreign_pollable_ops;
 	if (!ops)
 		return NULL;
-	file = calloc(1, sizeof(*file));
+	file = file_alloc(ops, NULL, 0, rdev);
 	if (!file)
 		return NULL;
-	file->refs = 1;
-	file->ops = ops;
 	file->foreign = true;
-	file->rdev = rdev;
 	identify(fd, file);
 	return file;
 }

@@ -17,6 +17,7 @@
 #ifndef SIO_UAPI_FILE_H
 #define SIO_UAPI_FILE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -35,6 +36,11 @@ struct sio_file_ops {
 	void *(*mmap)(struct sio_file *file, void *addr, size_t length, int prot, int flags,
 		      off_t offset, int *err);
 	void (*release)(struct sio_file *file);
+	/*
+	 * Files of sio_file_install_pollable() only: the fd is never writable
+	 * for poll (a pipe read end); false: always writable (a socket).
+	 */
+	bool poll_no_out;
 };
 
 struct sio_file {
@@ -47,6 +53,16 @@ struct sio_file {
 	dev_t memfd_dev;	/* identity of the backing memfd */
 	ino_t memfd_ino;
 	dev_t rdev;		/* the device number stat reports */
+	/*
+	 * Pollable files: poll_tx is softiommu's writing end of the channel
+	 * whose other end is the fd, poll_rx a duplicate of that other end
+	 * (to drain it whatever fd numbers the user keeps); both -1 otherwise.
+	 * poll_ready and the channel contents change under poll_lock only.
+	 */
+	int poll_tx;
+	int poll_rx;
+	bool poll_ready;
+	pthread_mutex_t poll_lock;
 };
 
 /*
@@ -63,6 +79,32 @@ int sio_file_install(const struct sio_file_ops *ops, void *priv, int open_flags)
  */
 int sio_file_install_minor(const struct sio_file_ops *ops, void *priv, int open_flags,
 			   unsigned int minor);
+
+/*
+ * As sio_file_install(), for a file whose readiness the real poll(),
+ * select() and epoll report: the fd is one end of a socketpair (always
+ * EPOLLOUT), or with ops->poll_no_out the read end of a pipe (never
+ * EPOLLOUT); EPOLLIN | EPOLLRDNORM exactly while sio_file_set_ready() last
+ * said readable. The fd starts not readable. Its open file status flags
+ * (O_NONBLOCK) are the user's: reads stay emulated and never block.
+ *
+ * A foreign process recognises the socket kind by its abstract address
+ * ("\0softiommu-pollable:<ops name>:..."); it cannot recognise the pipe
+ * kind after exec or SCM_RIGHTS (docs/process-model.md).
+ */
+int sio_file_install_pollable(const struct sio_file_ops *ops, void *priv, int open_flags);
+/*
+ * As sio_file_install_pollable(), also returning a reference on the new
+ * file in *@out (drop it with sio_file_put()), so that the caller can use
+ * the file even if another thread closes the fd at once.
+ */
+int sio_file_install_pollable_ref(const struct sio_file_ops *ops, void *priv, int open_flags,
+				  struct sio_file **out);
+/*
+ * Make the fd of a pollable @file (not) readable. Thread-safe and
+ * idempotent; a no-op on other files. Never blocks.
+ */
+void sio_file_set_ready(struct sio_file *file, bool readable);
 
 /*
  * Take a reference on the file of @fd for one call. Return 0 and *out, or

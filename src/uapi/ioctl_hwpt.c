@@ -15,6 +15,7 @@
 #include "base/compiler.h"
 #include "base/uaccess.h"
 #include "core/device.h"
+#include "core/fault.h"
 #include "core/hwpt.h"
 #include "core/machine.h"
 #include "core/viommu.h"
@@ -177,21 +178,16 @@ int sio_ioctl_hwpt_alloc(struct sio_ucmd *ucmd)
 	if (rc)
 		goto out_put_pt;
 	ucmd->new_obj = &hwpt->obj;
+	/* After the HWPT, as Linux looks the FAULT up (the HWPT is then aborted). */
 	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
-		struct sio_object *fault = sio_object_get(ucmd->ctx, cmd->fault_id, SIO_OBJ_FAULT);
+		struct sio_fault_queue *fq = sio_fault_queue_get(ucmd->ctx, cmd->fault_id);
 
-		/*
-		 * IOMMU_FAULT_QUEUE_ALLOC is not offered yet (ENOTTY), so no
-		 * FAULT object can exist and this lookup fails as Linux's does
-		 * for a missing ID.
-		 */
-		if (!fault) {
+		if (!fq) {
 			rc = -ENOENT;
 			goto out_put_pt;
 		}
-		sio_object_put(fault);
-		rc = -EOPNOTSUPP;
-		goto out_put_pt;
+		sio_hwpt_set_fault(hwpt, fq);
+		sio_fault_queue_put(fq);
 	}
 	cmd->out_hwpt_id = hwpt->obj.id;
 	rc = sio_ucmd_respond(ucmd, sizeof(*cmd));

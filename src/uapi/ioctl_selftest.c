@@ -63,6 +63,8 @@ int sio_ioctl_test_cmd(struct sio_ucmd *ucmd)
 		return sio_test_dev_check_cache(ucmd, cmd);
 	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
 		return sio_test_md_check_iotlb(ucmd, cmd);
+	case IOMMU_TEST_OP_TRIGGER_IOPF:
+		return sio_test_trigger_iopf(ucmd, cmd);
 	case IOMMU_TEST_OP_PASID_ATTACH:
 		return sio_test_pasid_attach(ucmd, cmd);
 	case IOMMU_TEST_OP_PASID_REPLACE:

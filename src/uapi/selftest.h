@@ -15,6 +15,7 @@ int sio_test_md_check_map(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_md_check_refs(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_dirty(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_dev_check_cache(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
+int sio_test_trigger_iopf(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_pasid_attach(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_pasid_replace(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);
 int sio_test_pasid_detach(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd);

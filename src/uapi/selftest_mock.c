@@ -14,6 +14,7 @@
 #include "base/compiler.h"
 #include "base/uaccess.h"
 #include "core/device.h"
+#include "core/fault.h"
 #include "core/machine.h"
 #include "core/physid.h"
 #include "core/viommu.h"
@@ -292,6 +293,44 @@ int sio_test_dev_check_cache(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
 	    __atomic_load_n(&sobj->cache[cmd->check_dev_cache.id], __ATOMIC_RELAXED) !=
 	    cmd->check_dev_cache.cache)
 		rc = -EINVAL;
+	sio_device_put(dev);
+	return rc;
+}
+
+/*
+ * TRIGGER_IOPF (testops §4.15, §3.5): one single-page group, routed as the
+ * IOMMU core routes it; nobody consuming it is not an error. The mock's
+ * page response does nothing, so the group needs no completion callback.
+ */
+int sio_test_trigger_iopf(struct sio_ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct sio_iopf req = {
+		.pasid_valid = cmd->trigger_iopf.pasid != 0,
+		.pasid = cmd->trigger_iopf.pasid,
+		.grpid = cmd->trigger_iopf.grpid,
+		.perm = cmd->trigger_iopf.perm,
+		.addr = cmd->trigger_iopf.addr,
+	};
+	struct sio_device *dev;
+	struct sio_hwpt *hwpt;
+	int rc = 0;
+
+	dev = sio_device_get(ucmd->ctx, cmd->trigger_iopf.dev_id);
+	if (!dev)
+		return -ENOENT;
+	if (dev->type != SIO_IOMMU_MOCK) {
+		rc = -EINVAL;
+		goto out_put_dev;
+	}
+	hwpt = sio_device_iopf_hwpt(dev, req.pasid_valid, req.pasid);
+	if (hwpt) {
+		rc = sio_fault_queue_group(hwpt, dev, &req, 1, NULL, NULL);
+		/* Linux drops a fault whose attachment just went away. */
+		if (rc == -ENOENT)
+			rc = 0;
+		sio_hwpt_put(hwpt);
+	}
+out_put_dev:
 	sio_device_put(dev);
 	return rc;
 }

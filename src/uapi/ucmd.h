@@ -48,6 +48,7 @@ int sio_ioctl_get_hw_info(struct sio_ucmd *ucmd);
 int sio_ioctl_hwpt_set_dirty_tracking(struct sio_ucmd *ucmd);
 int sio_ioctl_hwpt_get_dirty_bitmap(struct sio_ucmd *ucmd);
 int sio_ioctl_hwpt_invalidate(struct sio_ucmd *ucmd);
+int sio_ioctl_fault_queue_alloc(struct sio_ucmd *ucmd);
 int sio_ioctl_viommu_alloc(struct sio_ucmd *ucmd);
 int sio_ioctl_vdevice_alloc(struct sio_ucmd *ucmd);
 int sio_ioctl_hw_queue_alloc(struct sio_ucmd *ucmd);
