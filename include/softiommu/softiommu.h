@@ -605,6 +605,29 @@ int sio_fault_ring_take_responses(struct sio_fault_ring *ring,
 				  struct iommu_hwpt_page_response *out, unsigned int n);
 
 /**
+ * sio_fault_ring_pump() - connect @ring to a fault queue: hand the answers
+ * pending in the response ring to the queue, then move its undelivered
+ * groups into the record ring.
+ * @fault_fd: a FAULT object's fd (struct iommu_fault_alloc.out_fault_fd).
+ *
+ * Responses go through the completion path of write() on @fault_fd: a
+ * response whose cookie the queue does not know is skipped and counted in
+ * resp_rejected. Groups go through the path of read(): whole groups, each
+ * with a fresh cookie, as many as the free record slots hold; a group larger
+ * than the free room waits (one larger than rec_nb can only be read()).
+ * read() and write() on @fault_fd stay usable alongside. No system call:
+ * a consumer that calls it (or a softiommu thread that does) gets faults
+ * without entering the kernel.
+ *
+ * Return: the number of records moved into the ring (0: none), or -1 with
+ * errno EBADF (@fault_fd is not an emulated fd, or O_PATH), EINVAL (not a
+ * fault fd), EXDEV (inherited from another process), EPIPE (the record ring
+ * is disabled; responses were still handed over), ENOMEM. Thread-safe;
+ * serialised with sio_fault_ring_push() and sio_fault_ring_take_responses().
+ */
+int sio_fault_ring_pump(struct sio_fault_ring *ring, int fault_fd);
+
+/**
  * sio_fault_ring_map() - map the region of @fd for its consumer.
  * @fd: a ring pair's memfd (sio_fault_ring_fd(), possibly passed from
  *      another process).

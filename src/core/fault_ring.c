@@ -65,11 +65,12 @@ struct sio_fault_ring {
 	struct iommu_hwpt_pgfault *rec;		/* RW */
 	const uint64_t *resp;			/* mapped read-only */
 
-	pthread_mutex_t rec_lock;	/* protects the four fields below */
+	pthread_mutex_t rec_lock;	/* protects the five fields below */
 	uint32_t rec_head;		/* authoritative; hdr->rec_head is a copy */
 	uint32_t rec_tail_seen;		/* last rec_tail accepted */
 	uint64_t rec_overflows;
 	bool rec_disabled;
+	struct iommu_hwpt_pgfault *stage;	/* sio_fring_fill()'s buffer, rec_nb records */
 
 	pthread_mutex_t resp_lock;	/* protects the four fields below */
 	uint32_t resp_tail;		/* authoritative; hdr->resp_tail is a copy */
@@ -236,52 +237,102 @@ void sio_fring_destroy(struct sio_fault_ring *ring)
 		return;
 	sio_sys_munmap(ring->map, ring->map_len);
 	sio_sys_close(ring->fd);
+	free(ring->stage);
 	pthread_mutex_destroy(&ring->rec_lock);
 	pthread_mutex_destroy(&ring->resp_lock);
 	free(ring);
 }
 
-int sio_fring_push(struct sio_fault_ring *r, const struct iommu_hwpt_pgfault *recs,
-		   unsigned int n)
+/*
+ * Read and check the consumer's index (once), and return the free slots.
+ * rec_lock held. -EPIPE: the ring is, or now becomes, disabled.
+ */
+static int rec_room_locked(struct sio_fault_ring *r, uint32_t *room)
 {
-	uint32_t nb = r->g.rec_nb, head, tail, slot, first;
-	int rc;
+	uint32_t head = r->rec_head, tail;
 
-	if (!n || n > nb)
-		return -EINVAL;
-	pthread_mutex_lock(&r->rec_lock);
-	if (r->rec_disabled) {
-		rc = -EPIPE;
-		goto out_unlock;
-	}
-	head = r->rec_head;
-	/* The one read of the consumer's index in this push. */
+	if (r->rec_disabled)
+		return -EPIPE;
 	tail = __atomic_load_n(&r->ctl->rec_tail, __ATOMIC_ACQUIRE);
 	/* Accept only [rec_tail_seen, head]: backwards or past head is garbage. */
 	if (tail - r->rec_tail_seen > head - r->rec_tail_seen) {
 		r->rec_disabled = true;
 		set_flag(&r->hdr->rec_flags, SIO_FAULT_RING_F_DISABLED);
-		rc = -EPIPE;
-		goto out_unlock;
+		return -EPIPE;
 	}
 	r->rec_tail_seen = tail;
-	if (n > nb - (head - tail)) {
+	*room = r->g.rec_nb - (head - tail);
+	return 0;
+}
+
+/* Copy @n records from @recs (in @from_user memory or trusted) and publish them. */
+static int rec_publish_locked(struct sio_fault_ring *r, const struct iommu_hwpt_pgfault *recs,
+			      uint32_t n, bool from_user)
+{
+	uint32_t nb = r->g.rec_nb, head = r->rec_head, slot, first;
+
+	slot = head & (nb - 1);
+	first = sio_min(n, nb - slot);
+	if (from_user) {
+		if (sio_copy_from_user(&r->rec[slot], (uintptr_t)recs, first * REC_SIZE) ||
+		    sio_copy_from_user(&r->rec[0], (uintptr_t)(recs + first),
+				       (n - first) * REC_SIZE))
+			return -EFAULT;
+	} else {
+		memcpy(&r->rec[slot], recs, first * REC_SIZE);
+		memcpy(&r->rec[0], recs + first, (n - first) * REC_SIZE);
+	}
+	r->rec_head = head + n;
+	__atomic_store_n(&r->hdr->rec_head, r->rec_head, __ATOMIC_RELEASE);
+	return (int)n;
+}
+
+int sio_fring_push(struct sio_fault_ring *r, const struct iommu_hwpt_pgfault *recs,
+		   unsigned int n)
+{
+	uint32_t room;
+	int rc;
+
+	if (!n || n > r->g.rec_nb)
+		return -EINVAL;
+	pthread_mutex_lock(&r->rec_lock);
+	rc = rec_room_locked(r, &room);
+	if (rc)
+		goto out_unlock;
+	if (n > room) {
 		r->rec_overflows += n;
 		__atomic_store_n(&r->hdr->rec_overflows, r->rec_overflows, __ATOMIC_RELAXED);
 		set_flag(&r->hdr->rec_flags, SIO_FAULT_RING_F_OVERFLOW);
 		rc = -ENOSPC;
 		goto out_unlock;
 	}
-	slot = head & (nb - 1);
-	first = sio_min(n, nb - slot);
-	if (sio_copy_from_user(&r->rec[slot], (uintptr_t)recs, first * REC_SIZE) ||
-	    sio_copy_from_user(&r->rec[0], (uintptr_t)(recs + first), (n - first) * REC_SIZE)) {
-		rc = -EFAULT;
+	rc = rec_publish_locked(r, recs, n, true);
+out_unlock:
+	pthread_mutex_unlock(&r->rec_lock);
+	return rc;
+}
+
+int sio_fring_fill(struct sio_fault_ring *r,
+		   int (*fill)(void *arg, struct iommu_hwpt_pgfault *buf, unsigned int room),
+		   void *arg)
+{
+	uint32_t room;
+	int rc;
+
+	pthread_mutex_lock(&r->rec_lock);
+	rc = rec_room_locked(r, &room);
+	if (rc || !room)
 		goto out_unlock;
+	if (!r->stage) {
+		r->stage = calloc(r->g.rec_nb, REC_SIZE);
+		if (!r->stage) {
+			rc = -ENOMEM;
+			goto out_unlock;
+		}
 	}
-	r->rec_head = head + n;
-	__atomic_store_n(&r->hdr->rec_head, r->rec_head, __ATOMIC_RELEASE);
-	rc = (int)n;
+	rc = fill(arg, r->stage, room);
+	if (rc > 0)
+		rc = rec_publish_locked(r, r->stage, sio_min((uint32_t)rc, room), false);
 out_unlock:
 	pthread_mutex_unlock(&r->rec_lock);
 	return rc;
@@ -347,6 +398,14 @@ int sio_fring_take_responses(struct sio_fault_ring *r, struct iommu_hwpt_page_re
 out_unlock:
 	pthread_mutex_unlock(&r->resp_lock);
 	return rc;
+}
+
+void sio_fring_reject(struct sio_fault_ring *r, unsigned int n)
+{
+	pthread_mutex_lock(&r->resp_lock);
+	r->resp_rejected += n;
+	__atomic_store_n(&r->hdr->resp_rejected, r->resp_rejected, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&r->resp_lock);
 }
 
 /* ------------------------------------------------------------ program's side */

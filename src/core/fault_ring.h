@@ -38,6 +38,19 @@ int sio_fring_push(struct sio_fault_ring *ring, const struct iommu_hwpt_pgfault 
 		   unsigned int n);
 int sio_fring_take_responses(struct sio_fault_ring *ring, struct iommu_hwpt_page_response *out,
 			     unsigned int n);
+/*
+ * Publish what @fill writes: @fill(@arg, buf, room) is called with the
+ * ring's record lock held and room >= 1 free slots, writes up to room
+ * records to the trusted buffer @buf and returns how many (or a negative
+ * errno, returned as is; nothing is published). @fill must not call back
+ * into @ring. Return: records published, 0 (no room: @fill not called),
+ * -EPIPE (disabled), -ENOMEM, or @fill's error.
+ */
+int sio_fring_fill(struct sio_fault_ring *ring,
+		   int (*fill)(void *arg, struct iommu_hwpt_pgfault *buf, unsigned int room),
+		   void *arg);
+/* Count @n consumed responses as rejected (resp_rejected), e.g. unknown cookies. */
+void sio_fring_reject(struct sio_fault_ring *ring, unsigned int n);
 
 /* The program's side. */
 int sio_fring_map(int fd, struct sio_fault_ring_view **out);

@@ -10,7 +10,12 @@
 #include <softiommu/softiommu.h>
 
 #include "base/compiler.h"
+#include "core/fault.h"
 #include "core/fault_ring.h"
+#include "uapi/file.h"
+
+/* Responses handed to the fault queue per take. */
+#define PUMP_RESP_CHUNK 64u
 
 static int ret_errno(int rc)
 {
@@ -57,6 +62,62 @@ SIO_EXPORT int sio_fault_ring_take_responses(struct sio_fault_ring *ring,
 					     struct iommu_hwpt_page_response *out, unsigned int n)
 {
 	return ret_errno(sio_fring_take_responses(ring, out, n));
+}
+
+/* Whole groups off the fault queue into the ring's free slots (the read() path). */
+static int pump_fill(void *arg, struct iommu_hwpt_pgfault *buf, unsigned int room)
+{
+	ssize_t got = sio_fault_queue_read(arg, (uintptr_t)buf, (size_t)room * sizeof(*buf));
+
+	/* -EINVAL: the oldest group needs more than @room slots; it waits. */
+	if (got == -EINVAL)
+		return 0;
+	if (got < 0)
+		return (int)got;
+	return (int)(got / (ssize_t)sizeof(*buf));
+}
+
+/*
+ * Answers first, through the write() path, one chunk at a time; a response
+ * the queue refuses (unknown cookie) is counted as rejected and skipped.
+ */
+static void pump_responses(struct sio_fault_ring *ring, struct sio_fault_queue *fq)
+{
+	struct iommu_hwpt_page_response resp[PUMP_RESP_CHUNK];
+	unsigned int rejected = 0, i;
+	ssize_t w;
+	int n;
+
+	do {
+		n = sio_fring_take_responses(ring, resp, PUMP_RESP_CHUNK);
+		for (i = 0; n > 0 && i < (unsigned int)n;) {
+			w = sio_fault_queue_write(fq, (uintptr_t)&resp[i],
+						  (size_t)(n - (int)i) * sizeof(resp[0]));
+			if (w > 0) {
+				i += (unsigned int)(w / (ssize_t)sizeof(resp[0]));
+			} else {
+				rejected++;
+				i++;
+			}
+		}
+	} while (n == (int)PUMP_RESP_CHUNK);
+	if (rejected)
+		sio_fring_reject(ring, rejected);
+}
+
+SIO_EXPORT int sio_fault_ring_pump(struct sio_fault_ring *ring, int fault_fd)
+{
+	struct sio_fault_queue *fq;
+	struct sio_file *file;
+	int rc;
+
+	rc = sio_fault_fd_get(fault_fd, &file, &fq);
+	if (rc)
+		return ret_errno(rc);
+	pump_responses(ring, fq);
+	rc = sio_fring_fill(ring, pump_fill, fq);
+	sio_file_put(file);
+	return ret_errno(rc);
 }
 
 SIO_EXPORT struct sio_fault_ring_view *sio_fault_ring_map(int fd)
