@@ -76,22 +76,26 @@ static void notify_locked(struct sio_fault_queue *fq)
 }
 
 /*
- * Move every queued and delivered group that @match accepts to *@list.
+ * Move every queued and delivered group that @match accepts to the end of
+ * *@list: queued ones in arrival order, then delivered ones by cookie.
  * fq->lock held.
  */
 static void sweep_locked(struct sio_fault_queue *fq,
 			 bool (*match)(const struct sio_fault_group *g, const void *key),
 			 const void *key, struct sio_fault_group **list)
 {
-	struct sio_fault_group **pp = &fq->head, *g;
+	struct sio_fault_group **pp = &fq->head, **out = list, *g;
 	uint32_t id = 1;
 
+	while (*out)
+		out = &(*out)->next;
 	while ((g = *pp)) {
 		if (match(g, key)) {
 			*pp = g->next;
 			fq->nqueued--;
-			g->next = *list;
-			*list = g;
+			g->next = NULL;
+			*out = g;
+			out = &g->next;
 		} else {
 			pp = &g->next;
 		}
@@ -101,8 +105,9 @@ static void sweep_locked(struct sio_fault_queue *fq,
 		g = sio_idtable_get(&fq->delivered, id);
 		if (g && match(g, key)) {
 			sio_idtable_free(&fq->delivered, id);
-			g->next = *list;
-			*list = g;
+			g->next = NULL;
+			*out = g;
+			out = &g->next;
 		}
 		if (id == SIO_ID_MAX)
 			break;
@@ -315,16 +320,35 @@ struct read_state {
 	struct iommu_hwpt_pgfault stage[STAGE_RECORDS];
 };
 
+/*
+ * Copy the staged records out. If the copy faults, copy group by group as
+ * far as possible (Linux copies per group and returns what it copied): the
+ * groups not copied stay in the batch for unbatch_locked().
+ */
 static int flush_stage(struct read_state *rs)
 {
+	struct sio_fault_group *g;
+	size_t off = 0;
 	int rc = 0;
 
 	if (rs->staged)
 		rc = sio_copy_to_user(rs->ubuf + rs->done, rs->stage,
 				      rs->staged * SIO_IOPF_RECORD_SIZE);
-	if (rc)
-		return rc;
-	rs->done += rs->staged * SIO_IOPF_RECORD_SIZE;
+	if (!rc) {
+		rs->done += rs->staged * SIO_IOPF_RECORD_SIZE;
+	} else {
+		for (g = rs->batch; g; g = g->next) {
+			size_t len = (size_t)g->n * SIO_IOPF_RECORD_SIZE;
+
+			rc = sio_copy_to_user(rs->ubuf + rs->done, &rs->stage[off], len);
+			if (rc) {
+				rs->batch = g;
+				return rc;
+			}
+			rs->done += len;
+			off += g->n;
+		}
+	}
 	rs->staged = 0;
 	rs->batch = NULL;
 	rs->batch_tail = &rs->batch;

@@ -60,6 +60,9 @@ struct sio_hwpt *sio_device_iopf_hwpt(struct sio_device *dev, bool pasid_valid, 
  * (@done may be NULL: a producer with nothing to answer, as the mock's).
  * Return: 0, -ENOENT (@hwpt has no fault queue, or the attachment is going
  * away: @done is not called), -ENOMEM.
+ * Takes dev->lock, then the queue's lock: call it (and sio_device_iopf_hwpt())
+ * with no core, IOMMU or device-model lock held, since attach paths take
+ * IOMMU locks under dev->lock.
  */
 int sio_fault_queue_group(struct sio_hwpt *hwpt, struct sio_device *dev, const struct sio_iopf *reqs,
 			  unsigned int n, sio_iopf_done_fn done, void *arg);

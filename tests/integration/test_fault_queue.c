@@ -332,12 +332,36 @@ TEST(read_rules)
 	REQUIRE(bad != MAP_FAILED);
 	CHECK_ERR(read(e.ffd, bad, REC), EFAULT);
 	CHECK_ERR(read(e.ffd, bad + 4096 - REC / 2, REC), EFAULT);
-	/* Several groups in one read, whole groups only, distinct cookies. */
-	CHECK_EQ(read(e.ffd, recs, 2 * REC), 2 * REC);
-	CHECK_EQ(recs[0].grpid, 0);
-	CHECK_EQ(recs[1].grpid, 1);
+	/* Groups before the fault are delivered, the rest stays queued. */
+	{
+		char *buf = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				 -1, 0);
+		struct iommu_hwpt_pgfault *p;
+
+		REQUIRE(buf != MAP_FAILED);
+		CHECK_OK(mprotect(buf + 4096, 4096, PROT_NONE));
+		p = (struct iommu_hwpt_pgfault *)(buf + 4096 - 2 * REC);
+		CHECK_EQ(read(e.ffd, p, 3 * REC), 2 * REC);
+		CHECK_EQ(p[0].grpid, 0);
+		CHECK_EQ(p[1].grpid, 1);
+		recs[0] = p[0];
+		recs[1] = p[1];
+		munmap(buf, 8192);
+	}
 	CHECK_EQ(read(e.ffd, &recs[2], 2 * REC), REC);
 	CHECK_EQ(recs[2].grpid, 2);
+	CHECK(recs[0].cookie && recs[1].cookie && recs[2].cookie);
+	CHECK(recs[0].cookie != recs[1].cookie && recs[1].cookie != recs[2].cookie &&
+	      recs[0].cookie != recs[2].cookie);
+	CHECK_EQ(read(e.ffd, recs, sizeof(recs)), 0);
+	/* Several groups in one read, whole groups only. */
+	for (i = 0; i < 3; i++)
+		REQUIRE_OK(trigger_iopf(e.fd, e.idev, 0, (uint32_t)(i + 10)));
+	CHECK_EQ(read(e.ffd, recs, 2 * REC), 2 * REC);
+	CHECK_EQ(recs[0].grpid, 10);
+	CHECK_EQ(recs[1].grpid, 11);
+	CHECK_EQ(read(e.ffd, &recs[2], 2 * REC), REC);
+	CHECK_EQ(recs[2].grpid, 12);
 	CHECK(recs[0].cookie && recs[1].cookie && recs[2].cookie);
 	CHECK(recs[0].cookie != recs[1].cookie && recs[1].cookie != recs[2].cookie &&
 	      recs[0].cookie != recs[2].cookie);

@@ -4,7 +4,8 @@
  * client sees it:
  *  - a forked child gets EXDEV on an inherited /dev/iommu fd, can close it,
  *    and can open contexts of its own; the parent's context is untouched;
- *  - after exec, an inherited fd (no O_CLOEXEC) gives EXDEV;
+ *  - after exec, an inherited fd (no O_CLOEXEC) gives EXDEV, also a fault
+ *    queue fd (a socket, not a memfd: recognised by its address);
  *  - an fd passed over SCM_RIGHTS within the process is the same context;
  *    passed to another process it gives EXDEV there.
  */
@@ -136,6 +137,49 @@ static int exec_child(int fd)
 	return 0;
 }
 
+/* A fault fd inherited across exec (its O_CLOEXEC cleared). */
+static void test_exec_fault_fd(const char *self)
+{
+	struct iommu_fault_alloc fa = { .size = sizeof(fa) };
+	char arg[16], rec[40];
+	int fd, ffd, status;
+	pid_t pid;
+
+	fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	CHECK(fd >= 0 && !ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &fa), "FAULT_QUEUE_ALLOC");
+	ffd = (int)fa.out_fault_fd;
+	CHECK(!fcntl(ffd, F_SETFD, 0), "clear FD_CLOEXEC");
+	snprintf(arg, sizeof(arg), "%d", ffd);
+	pid = fork();
+	if (pid == 0) {
+		execl(self, self, "--exec-fault-child", arg, (char *)NULL);
+		_exit(99);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exec child status %#x", status);
+	CHECK(read(ffd, rec, sizeof(rec)) == 0, "parent reads its fault fd");
+	close(ffd);
+	close(fd);
+}
+
+static int exec_fault_child(int fd)
+{
+	char rec[40] = { 0 };
+
+	/* Were it taken for a plain socket, the read must not block. */
+	if (fcntl(fd, F_SETFL, O_NONBLOCK))
+		return 4;
+	errno = 0;
+	if (read(fd, rec, sizeof(rec)) != -1 || errno != EXDEV)
+		return 1;
+	errno = 0;
+	if (write(fd, rec, 8) != -1 || errno != EXDEV)
+		return 2;
+	if (close(fd))
+		return 3;
+	return 0;
+}
+
 static int send_fd(int sock, int fd)
 {
 	char byte = 'x', ctl[CMSG_SPACE(sizeof(int))] = { 0 };
@@ -215,8 +259,11 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--exec-child"))
 		return exec_child(atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "--exec-fault-child"))
+		return exec_fault_child(atoi(argv[2]));
 	test_fork();
 	test_exec(argv[0]);
+	test_exec_fault_fd(argv[0]);
 	test_scm_rights();
 	if (failures) {
 		fprintf(stderr, "%d check(s) failed\n", failures);

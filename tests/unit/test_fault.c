@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <cmocka.h>
 
 #include <softiommu/softiommu.h>
@@ -260,13 +261,70 @@ static void test_close_then_queue(void **state)
 	assert_int_equal(sio_close(e.ffd), 0);
 	e.ffd = -1;
 	assert_int_equal(dlog.n, 2);
-	assert_int_equal(dlog.codes[0] | dlog.codes[1], SIO_IOPF_RESP_INVALID);
+	assert_int_equal(dlog.codes[0], SIO_IOPF_RESP_INVALID);
+	assert_int_equal(dlog.codes[1], SIO_IOPF_RESP_INVALID);
+	/* Queued groups first, then delivered ones. */
+	assert_int_equal(dlog.tags[0], 2);
+	assert_int_equal(dlog.tags[1], 1);
 	assert_int_equal(queue(&e, e.nested_hwpt, 0, 1, 3), 0);
 	assert_int_equal(dlog.n, 2);
 	assert_int_equal(test_op(&e, IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, 0, e.ioas), 0);
 	assert_int_equal(dlog.n, 3);
 	assert_int_equal(dlog.tags[2], 3);
 	teardown(&e);
+}
+
+static int queue_big(struct env *e, unsigned int n, uintptr_t tag)
+{
+	struct sio_iopf reqs[80];
+	unsigned int i;
+
+	assert_true(n <= 80);
+	for (i = 0; i < n; i++)
+		reqs[i] = (struct sio_iopf){ .grpid = (uint32_t)tag, .addr = 0x1000ull * i };
+	return sio_fault_queue_group(e->nested_hwpt, e->dev, reqs, n, done_cb, (void *)tag);
+}
+
+/*
+ * Groups larger than the read's staging area, after a small one, and a
+ * copy that faults part-way: the group stays queued, nothing is lost.
+ */
+static void test_large_groups(void **state)
+{
+	size_t len = 4 * 4096;
+	struct iommu_hwpt_pgfault *recs;
+	unsigned int i;
+	struct env e;
+
+	(void)state;
+	setup(&e);
+	recs = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(recs != MAP_FAILED);
+	assert_int_equal(queue(&e, e.nested_hwpt, 0, 1, 1), 0);
+	assert_int_equal(queue_big(&e, 70, 2), 0);
+	assert_int_equal(queue_big(&e, 80, 3), 0);
+	assert_int_equal(sio_read(e.ffd, recs, 71 * REC), 71 * REC);
+	assert_int_equal(recs[0].grpid, 1);
+	for (i = 1; i < 71; i++) {
+		assert_int_equal(recs[i].grpid, 2);
+		assert_int_equal(recs[i].cookie, recs[1].cookie);
+		assert_int_equal(recs[i].addr, 0x1000ull * (i - 1));
+		assert_int_equal(recs[i].flags, i == 70 ? IOMMU_PGFAULT_FLAGS_LAST_PAGE : 0);
+	}
+	assert_true(recs[0].cookie != recs[1].cookie);
+	/* The 80-record group would end past a PROT_NONE page: EFAULT. */
+	assert_int_equal(mprotect((char *)recs + 4096, len - 4096, PROT_NONE), 0);
+	assert_int_equal(sio_read(e.ffd, (char *)recs + 4096 - 10 * REC, 80 * REC), -1);
+	assert_int_equal(errno, EFAULT);
+	assert_int_equal(mprotect(recs, len, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(sio_read(e.ffd, recs, 80 * REC), 80 * REC);
+	assert_int_equal(recs[79].grpid, 3);
+	assert_int_equal(recs[79].flags, IOMMU_PGFAULT_FLAGS_LAST_PAGE);
+	assert_int_equal(sio_read(e.ffd, recs, 80 * REC), 0);
+	assert_int_equal(dlog.n, 0);
+	munmap(recs, len);
+	teardown(&e);
+	assert_int_equal(dlog.n, 3);
 }
 
 int main(void)
@@ -276,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_replace_completes_invalid),
 		cmocka_unit_test(test_producer_enoent),
 		cmocka_unit_test(test_close_then_queue),
+		cmocka_unit_test(test_large_groups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
