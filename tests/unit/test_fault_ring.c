@@ -755,6 +755,70 @@ static void test_response_ring_rules(void **state)
 	sio_fault_ring_destroy(ring);
 }
 
+struct head_race {
+	struct insp in;
+	int stop;
+	uint64_t seed;
+};
+
+static void *garbage_head_writer(void *arg)
+{
+	struct head_race *h = arg;
+	uint64_t s = h->seed;
+	uint32_t head = 0;
+
+	/* Legitimate-looking steps forward, and now and then garbage. */
+	while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t r = rnd_r(&s);
+
+		head = r % 32 ? __atomic_load_n(&h->in.hdr->resp_tail, __ATOMIC_ACQUIRE) +
+				(uint32_t)(r % 9) : (uint32_t)rnd_r(&s);
+		__atomic_store_n(&h->in.ctl->resp_head, head, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/*
+ * The response direction under garbage at any moment: softiommu only ever
+ * returns slots it accepted, each with a valid code, and ends up disabled.
+ */
+static void test_garbage_head_race(void **state)
+{
+	struct iommu_hwpt_page_response out[16];
+
+	for (int round = 0; round < 10; round++) {
+		struct head_race h = { .seed = 4242 + round };
+		struct sio_fault_ring *ring;
+		pthread_t th;
+		int n = 0;
+
+		ring = sio_fault_ring_create(4, 8);
+		assert_non_null(ring);
+		insp_map(&h.in, ring);
+		/* Slots hold valid answers with cookie = slot, so any accepted one is known. */
+		for (uint32_t i = 0; i < 8; i++)
+			h.in.resp[i] = i;
+		assert_int_equal(pthread_create(&th, NULL, garbage_head_writer, &h), 0);
+		for (long i = 0; i < 20000000; i++) {
+			n = sio_fault_ring_take_responses(ring, out, 16);
+			if (n < 0)
+				break;
+			for (int k = 0; k < n; k++) {
+				assert_true(out[k].cookie < 8);
+				assert_int_equal(out[k].code, 0);
+			}
+		}
+		__atomic_store_n(&h.stop, 1, __ATOMIC_RELEASE);
+		pthread_join(th, NULL);
+		assert_int_equal(n, -1);
+		assert_int_equal(errno, EPIPE);
+		assert_true(h.in.hdr->resp_flags & SIO_FAULT_RING_F_DISABLED);
+		check_untouched(&h.in, false);
+		insp_unmap(&h.in);
+		sio_fault_ring_destroy(ring);
+	}
+}
+
 struct flipper {
 	uint64_t *slot;
 	uint64_t good, bad;
@@ -1029,6 +1093,7 @@ int main(void)
 		cmocka_unit_test(test_garbage_tail_race),
 		cmocka_unit_test(test_two_thread_stress),
 		cmocka_unit_test(test_response_ring_rules),
+		cmocka_unit_test(test_garbage_head_race),
 		cmocka_unit_test(test_response_single_fetch),
 		cmocka_unit_test(test_response_slot_read_once),
 		cmocka_unit_test(test_bad_buffers_efault),
