@@ -541,6 +541,254 @@ struct sio_iommu_counters {
  */
 int sio_dev_iommu_stats(int index, struct sio_iommu_counters *out);
 
+/* ------------------------------------------------------------------------ */
+/* The shared-memory fault ring                                              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * An opt-in, zero-syscall transport for fault-queue records: a ring pair in
+ * one memfd, shared by softiommu (producer of struct iommu_hwpt_pgfault
+ * records, consumer of struct iommu_hwpt_page_response entries) and the
+ * program (the other way round). See docs/faults.md.
+ *
+ * The region is four page-aligned parts, each mappable on its own:
+ *
+ *   offset 0            header page (struct sio_fault_ring_hdr): softiommu
+ *                       writes it; the program maps it read-only
+ *   offset PAGE         control page (struct sio_fault_ring_ctl): the
+ *                       program writes it; softiommu maps it read-only
+ *   hdr.rec_offset      record ring: rec_nb * 40 bytes; softiommu writes,
+ *                       the program maps it read-only
+ *   hdr.resp_offset     response ring: resp_nb * 8 bytes; the program
+ *                       writes, softiommu maps it read-only
+ *
+ * Indices are free-running 32-bit counters; slot = index & (nb - 1), nb a
+ * power of two, and a ring holds up to nb entries. Each side publishes its
+ * index with a release store after writing the entries and reads the other
+ * side's index with an acquire load before touching them.
+ *
+ * Nothing the program writes can make softiommu access memory outside the
+ * region: softiommu keeps its own indices privately, reads the program's
+ * index once per batch and accepts it only if it lies between the value it
+ * accepted last and the furthest the program may legitimately have reached
+ * (rec_tail in [last rec_tail, rec_head], resp_head in [last resp_head,
+ * resp_tail + resp_nb]). Any other value disables that direction for good
+ * (SIO_FAULT_RING_F_DISABLED). Response entries are copied once, then
+ * validated and used from the copy. The memfd is sealed against resizing.
+ * Both mappings are zero-filled at creation.
+ */
+
+#define SIO_FAULT_RING_MAGIC	0x52464953u	/* "SIFR" in memory on little-endian */
+#define SIO_FAULT_RING_VERSION	1u
+/* Largest rec_nb and resp_nb. */
+#define SIO_FAULT_RING_NB_MAX	(1u << 20)
+
+/* rec_flags and resp_flags of struct sio_fault_ring_hdr; sticky once set. */
+enum sio_fault_ring_flags {
+	/* The program wrote an impossible index: that direction is shut. */
+	SIO_FAULT_RING_F_DISABLED = 1 << 0,
+	/* rec_flags only: records were refused because the ring was full. */
+	SIO_FAULT_RING_F_OVERFLOW = 1 << 1,
+};
+
+/* The header page. softiommu is its only writer. */
+struct sio_fault_ring_hdr {
+	uint32_t magic;			/* SIO_FAULT_RING_MAGIC */
+	uint32_t version;		/* SIO_FAULT_RING_VERSION */
+	uint32_t rec_size;		/* 40: sizeof(struct iommu_hwpt_pgfault) */
+	uint32_t rec_nb;		/* record slots, a power of two */
+	uint64_t rec_offset;		/* region offset of the record ring */
+	uint32_t resp_size;		/* 8: sizeof(struct iommu_hwpt_page_response) */
+	uint32_t resp_nb;		/* response slots, a power of two */
+	uint64_t resp_offset;		/* region offset of the response ring */
+	uint64_t size;			/* bytes of the whole region */
+	uint32_t __reserved0[4];
+	/* cache line 1: the record ring's producer index, alone (the consumer polls it) */
+	uint32_t rec_head;		/* records written so far (release) */
+	uint32_t __reserved1[15];
+	/* cache line 2: record ring state that changes rarely */
+	uint32_t rec_flags;		/* enum sio_fault_ring_flags */
+	uint32_t __reserved2;
+	uint64_t rec_overflows;		/* records refused because the ring was full */
+	uint32_t __reserved3[12];
+	/* cache line 3: the response ring's consumer index, alone */
+	uint32_t resp_tail;		/* responses consumed so far (release) */
+	uint32_t __reserved4[15];
+	/* cache line 4: response ring state that changes rarely */
+	uint32_t resp_flags;		/* enum sio_fault_ring_flags */
+	uint32_t __reserved5;
+	uint64_t resp_rejected;		/* consumed responses with an invalid code */
+	uint32_t __reserved6[12];
+};
+
+/* The control page. The program is its only writer. */
+struct sio_fault_ring_ctl {
+	uint32_t rec_tail;		/* records consumed so far (release) */
+	uint32_t __reserved0[15];
+	uint32_t resp_head;		/* responses written so far (release) */
+	uint32_t __reserved1[15];
+};
+
+struct iommu_hwpt_pgfault;
+struct iommu_hwpt_page_response;
+/* softiommu's side of a ring pair. */
+struct sio_fault_ring;
+/* A program's mapping of a ring pair. */
+struct sio_fault_ring_view;
+
+/**
+ * sio_fault_ring_create() - create a ring pair and softiommu's side of it.
+ * @nb_records:   record slots: a power of two in [1, SIO_FAULT_RING_NB_MAX].
+ * @nb_responses: response slots: likewise.
+ *
+ * The region lives in a new memfd (close-on-exec, sealed against resizing);
+ * sio_fault_ring_fd() gives it to the consumer. softiommu's own mapping has
+ * inaccessible guard pages around each part.
+ *
+ * Return: the ring, or NULL with errno EINVAL (bad count), ENOMEM,
+ * EMFILE/ENFILE. Thread-safe.
+ */
+struct sio_fault_ring *sio_fault_ring_create(unsigned int nb_records, unsigned int nb_responses);
+
+/**
+ * sio_fault_ring_fd() - the memfd of @ring's region, owned by @ring (do not
+ * close it; dup() it to pass it on). Return: the fd. Thread-safe.
+ */
+int sio_fault_ring_fd(const struct sio_fault_ring *ring);
+
+/**
+ * sio_fault_ring_destroy() - unmap and free softiommu's side and close the
+ * memfd. Views stay valid until they are unmapped. @ring may be NULL. Must
+ * not run concurrently with any other call on @ring.
+ */
+void sio_fault_ring_destroy(struct sio_fault_ring *ring);
+
+/**
+ * sio_fault_ring_push() - write @n records as one unit (a fault group is
+ * never split): all of them, or none.
+ * @recs: @n records in caller memory.
+ *
+ * Reads the consumer's rec_tail once. Return: @n, or -1 with errno ENOSPC
+ * (fewer than @n free slots: rec_overflows grows by @n and
+ * SIO_FAULT_RING_F_OVERFLOW is set), EPIPE (the ring is disabled, now or
+ * earlier), EINVAL (@n == 0 or @n > rec_nb), EFAULT (@recs unreadable;
+ * nothing is published). Thread-safe: pushes are serialised with each other,
+ * not with sio_fault_ring_take_responses(). No system call.
+ */
+int sio_fault_ring_push(struct sio_fault_ring *ring, const struct iommu_hwpt_pgfault *recs,
+			unsigned int n);
+
+/**
+ * sio_fault_ring_take_responses() - consume up to @n response slots.
+ * @out: room for @n responses in caller memory.
+ *
+ * Each slot is read exactly once into a private copy; a copy whose code is
+ * not an enum iommufd_page_response_code is consumed but not returned
+ * (resp_rejected grows). Return: the number of responses written to @out
+ * (0: none pending), or -1 with errno EPIPE (the response ring is disabled,
+ * now or earlier), EFAULT (@out unwritable from its start; the slots whose
+ * responses did not reach @out stay pending; when some did, their count is
+ * returned). Thread-safe as sio_fault_ring_push(). No system call.
+ */
+int sio_fault_ring_take_responses(struct sio_fault_ring *ring,
+				  struct iommu_hwpt_page_response *out, unsigned int n);
+
+/**
+ * sio_fault_ring_pump() - connect @ring to a fault queue: hand the answers
+ * pending in the response ring to the queue, then move its undelivered
+ * groups into the record ring.
+ * @fault_fd: a FAULT object's fd (struct iommu_fault_alloc.out_fault_fd).
+ *
+ * Responses go through the completion path of write() on @fault_fd: a
+ * response whose cookie the queue does not know is skipped and counted in
+ * resp_rejected. Groups go through the path of read(): whole groups, each
+ * with a fresh cookie, as many as the free record slots hold; a group larger
+ * than the free room waits (one larger than rec_nb can only be read()).
+ * read() and write() on @fault_fd stay usable alongside. No system call:
+ * a consumer that calls it (or a softiommu thread that does) gets faults
+ * without entering the kernel.
+ *
+ * Return: the number of records moved into the ring (0: none), or -1 with
+ * errno EBADF (@fault_fd is not an emulated fd, or O_PATH), EINVAL (not a
+ * fault fd), EXDEV (inherited from another process), EPIPE (the record ring
+ * is disabled; responses were still handed over), ENOMEM. Thread-safe;
+ * serialised with sio_fault_ring_push() and sio_fault_ring_take_responses().
+ */
+int sio_fault_ring_pump(struct sio_fault_ring *ring, int fault_fd);
+
+/**
+ * sio_fault_ring_map() - map the region of @fd for its consumer.
+ * @fd: a ring pair's memfd (sio_fault_ring_fd(), possibly passed from
+ *      another process).
+ *
+ * The header and record ring are mapped read-only, the control page and
+ * the response ring read-write. The consumer continues from the indices the
+ * control page holds.
+ *
+ * Return: the view, or NULL with errno EBADF, EINVAL (@fd is not a ring
+ * pair's region: bad magic, version, geometry or size; or its indices are
+ * inconsistent), ENOMEM. Thread-safe.
+ */
+struct sio_fault_ring_view *sio_fault_ring_map(int fd);
+
+/**
+ * sio_fault_ring_unmap() - unmap and free @view (NULL: nothing). Must not
+ * run concurrently with any other call on @view. Return: 0.
+ */
+int sio_fault_ring_unmap(struct sio_fault_ring_view *view);
+
+/**
+ * sio_fault_ring_peek() / sio_fault_ring_pop() - copy up to @n pending
+ * records, oldest first, to @out; pop also consumes them (one release store
+ * of rec_tail).
+ *
+ * Return: the number copied (0: none pending), or -1 with errno EFAULT
+ * (@out unwritable; nothing consumed), EIO (the header holds an impossible
+ * rec_head). Records still pending when the ring was disabled stay
+ * readable. Thread-safe: calls on one view are serialised; two views of one
+ * region must not consume concurrently (single consumer). No system call.
+ */
+int sio_fault_ring_peek(struct sio_fault_ring_view *view, struct iommu_hwpt_pgfault *out,
+			unsigned int n);
+int sio_fault_ring_pop(struct sio_fault_ring_view *view, struct iommu_hwpt_pgfault *out,
+		       unsigned int n);
+
+/**
+ * sio_fault_ring_respond() - write up to @n responses and publish them (one
+ * release store of resp_head).
+ * @resp: @n responses in caller memory.
+ *
+ * Return: the number written (fewer than @n when the ring has less room), or
+ * -1 with errno ENOSPC (no room at all, @n > 0), EPIPE (the response ring is
+ * disabled), EFAULT (@resp unreadable; nothing published), EIO (impossible
+ * resp_tail in the header). Thread-safe as sio_fault_ring_pop(); respond
+ * and pop may run concurrently. No system call.
+ */
+int sio_fault_ring_respond(struct sio_fault_ring_view *view,
+			   const struct iommu_hwpt_page_response *resp, unsigned int n);
+
+/* What sio_fault_ring_status() reports. */
+struct sio_fault_ring_status {
+	uint32_t rec_pending;		/* records not yet popped */
+	uint32_t rec_flags;		/* enum sio_fault_ring_flags */
+	uint64_t rec_overflows;
+	uint32_t resp_pending;		/* responses softiommu has not consumed */
+	uint32_t resp_flags;
+	uint64_t resp_rejected;
+};
+
+/**
+ * sio_fault_ring_status() - a snapshot of @view's ring pair.
+ * Return: 0, or -1 with errno EFAULT (@st unwritable). Thread-safe.
+ */
+int sio_fault_ring_status(struct sio_fault_ring_view *view, struct sio_fault_ring_status *st);
+
+/**
+ * sio_fault_ring_header() - @view's read-only mapping of the header page,
+ * for a consumer that polls rec_head itself. Return: the header. Thread-safe.
+ */
+const struct sio_fault_ring_hdr *sio_fault_ring_header(const struct sio_fault_ring_view *view);
+
 #ifdef __cplusplus
 }
 #endif

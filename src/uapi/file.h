@@ -111,6 +111,14 @@ void sio_file_set_ready(struct sio_file *file, bool readable);
  * -EBADF (not emulated), -EXDEV (foreign). Drop it with sio_file_put().
  */
 int sio_file_get(int fd, struct sio_file **out);
+/*
+ * The fault queue of fault fd @fd (ioctl_fault.c), valid while the file
+ * reference *@file is held (it holds a users reference on the FAULT).
+ * Return: 0, -EBADF (not emulated, or O_PATH), -EXDEV (foreign), -EINVAL
+ * (another kind of emulated file).
+ */
+struct sio_fault_queue;
+int sio_fault_fd_get(int fd, struct sio_file **file, struct sio_fault_queue **fq);
 /* As sio_file_get(), but foreign files are returned too (for stat). */
 int sio_file_get_any(int fd, struct sio_file **out);
 void sio_file_put(struct sio_file *file);

@@ -66,6 +66,25 @@ static const struct sio_file_ops fault_file_ops = {
 	.release = fault_release,
 };
 
+int sio_fault_fd_get(int fd, struct sio_file **file, struct sio_fault_queue **fq)
+{
+	int rc;
+
+	rc = sio_file_get(fd, file);
+	if (rc)
+		return rc;
+	if ((*file)->ops != &fault_file_ops)
+		rc = -EINVAL;
+	else if ((*file)->path_only)
+		rc = -EBADF;
+	if (rc) {
+		sio_file_put(*file);
+		return rc;
+	}
+	*fq = ((struct fault_file *)(*file)->priv)->fq;
+	return 0;
+}
+
 int sio_ioctl_fault_queue_alloc(struct sio_ucmd *ucmd)
 {
 	struct iommu_fault_alloc *cmd = ucmd->cmd;
