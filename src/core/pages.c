@@ -14,12 +14,6 @@
 #include "core/pages.h"
 #include "core/physid.h"
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
 #ifndef HUGETLBFS_MAGIC
 #define HUGETLBFS_MAGIC 0x958458f6
 #endif
@@ -182,40 +176,6 @@ void sio_pages_put(struct sio_pages *pages)
 	free(priv);
 }
 
-/* Fault in [addr, addr + len) of the process so that a DMA of that kind works. */
-static int populate(uint64_t addr, uint64_t len, bool write)
-{
-	static int have_populate = -1;
-	uint64_t ps = sio_page_size();
-	uint64_t off;
-
-	if (have_populate != 0) {
-		if (!madvise((void *)(uintptr_t)addr, len,
-			     write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ)) {
-			have_populate = 1;
-			return 0;
-		}
-		if (have_populate == 1 || errno != EINVAL)
-			return -EFAULT;
-		/* EINVAL on the first call: a kernel before 5.14, probe by hand. */
-		have_populate = 0;
-	}
-	for (off = 0; off < len; off += ps) {
-		uint8_t byte;
-
-		if (sio_copy_from_user(&byte, addr + off, 1))
-			return -EFAULT;
-		/*
-		 * Without MADV_POPULATE_WRITE, writability is probed by writing
-		 * back the byte just read; a concurrent writer of that byte can
-		 * race with it. Only kernels before 5.14 take this path.
-		 */
-		if (write && sio_copy_to_user(addr + off, &byte, 1))
-			return -EFAULT;
-	}
-	return 0;
-}
-
 /* Map the whole file range on the first pin; checks what Linux checks when pinning. */
 static int file_map(struct sio_pages *pages)
 {
@@ -280,8 +240,8 @@ int sio_pages_pin(struct sio_pages *pages, struct sio_pages_pin *pin,
 	sio_itree_for_each_span(&span, &pages->pin_itree, first, last) {
 		if (!span.is_hole)
 			continue;
-		rc = populate(sio_pages_phys(pages, span.start_hole),
-			      (span.last_hole - span.start_hole + 1) * ps, pages->writable);
+		rc = sio_user_fault_in(sio_pages_phys(pages, span.start_hole),
+				       (span.last_hole - span.start_hole + 1) * ps, pages->writable);
 		if (rc)
 			goto out_unmap;
 	}
