@@ -776,6 +776,19 @@ SIO_EXPORT int sio_sigaction(int sig, const struct sigaction *act,
 #define MADV_POPULATE_WRITE 23
 #endif
 
+static uintptr_t sio_ua_page_size(void)
+{
+	/* Racing first callers store the same value. */
+	static uintptr_t page_size;
+	uintptr_t ps = __atomic_load_n(&page_size, __ATOMIC_RELAXED);
+
+	if (!ps) {
+		ps = (uintptr_t)sysconf(_SC_PAGESIZE);
+		__atomic_store_n(&page_size, ps, __ATOMIC_RELAXED);
+	}
+	return ps;
+}
+
 /*
  * Whether madvise() knows MADV_POPULATE_* (Linux 5.14): asked once about a
  * page that is always mapped and readable, so that an EINVAL it returns
@@ -788,7 +801,7 @@ static bool sio_ua_populate_works(void)
 {
 	static const char probe_byte = 1;
 	int have = __atomic_load_n(&sio_ua_have_populate, __ATOMIC_RELAXED);
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t page = sio_ua_page_size();
 	int saved_errno = errno;
 
 	if (have < 0) {
@@ -829,7 +842,7 @@ static int sio_ua_fault_in_slow(uintptr_t start, size_t npages, size_t page, boo
 
 int sio_user_fault_in(uint64_t uptr, size_t len, bool write)
 {
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start, end;
+	uintptr_t page = sio_ua_page_size(), start, end;
 
 	if (!len)
 		return 0;

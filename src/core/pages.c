@@ -70,11 +70,15 @@ static struct sio_pages_priv *to_priv(struct sio_pages *pages)
 
 uint64_t sio_page_size(void)
 {
+	/* Racing first callers store the same value. */
 	static uint64_t page_size;
+	uint64_t ps = __atomic_load_n(&page_size, __ATOMIC_RELAXED);
 
-	if (!page_size)
-		page_size = (uint64_t)sysconf(_SC_PAGESIZE);
-	return page_size;
+	if (!ps) {
+		ps = (uint64_t)sysconf(_SC_PAGESIZE);
+		__atomic_store_n(&page_size, ps, __ATOMIC_RELAXED);
+	}
+	return ps;
 }
 
 /* Shared setup; @offset is the start address (USER) or file offset (FILE). */
