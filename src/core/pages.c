@@ -230,7 +230,7 @@ int sio_pages_pin(struct sio_pages *pages, struct sio_pages_pin *pin,
 {
 	uint64_t ps = sio_page_size();
 	struct sio_itree_span span;
-	uint64_t newly;
+	uint64_t newly = 0;
 	int rc = 0;
 
 	if (first > last || last >= pages->npages)
@@ -241,6 +241,7 @@ int sio_pages_pin(struct sio_pages *pages, struct sio_pages_pin *pin,
 		if (rc)
 			goto out_unlock;
 	}
+	/* The holes of the pin tree are the pages not pinned yet. */
 	sio_itree_for_each_span(&span, &pages->pin_itree, first, last) {
 		if (!span.is_hole)
 			continue;
@@ -248,8 +249,8 @@ int sio_pages_pin(struct sio_pages *pages, struct sio_pages_pin *pin,
 				       (span.last_hole - span.start_hole + 1) * ps, pages->writable);
 		if (rc)
 			goto out_unmap;
+		newly += span.last_hole - span.start_hole + 1;
 	}
-	newly = count_unpinned(pages, first, last);
 	rc = sio_account_charge(pages->account_mode, newly);
 	if (rc)
 		goto out_unmap;
