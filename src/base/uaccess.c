@@ -2,7 +2,7 @@
 /*
  * Safe access to caller memory: see uaccess.h for the contract.
  *
- * Fixup mode. The assembly routines sio_ua_copy/_clear/_is_zero each span
+ * Fixup mode. The assembly routines sio_ua_copy/_clear/_is_zero/_touch each span
  * [NAME, NAME_end) and have a NAME_fixup label that returns failure. Our
  * SIGSEGV/SIGBUS handler checks whether a kernel-generated fault happened at
  * a PC inside one of these ranges; if so it rewrites the PC in the saved
