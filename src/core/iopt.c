@@ -240,10 +240,12 @@ static int alloc_area_pages(struct sio_iopt *iopt, struct sio_iopt_pieces *piece
 	size_t i;
 	int rc = 0;
 
+	/* Not calloc(): glibc's calloc() skips the per-thread cache (one per map). */
 	for (i = 0; i < pieces->n; i++) {
-		pieces->v[i].area = calloc(1, sizeof(struct sio_area));
+		pieces->v[i].area = malloc(sizeof(struct sio_area));
 		if (!pieces->v[i].area)
 			return -ENOMEM;
+		memset(pieces->v[i].area, 0, sizeof(struct sio_area));
 	}
 
 	pthread_rwlock_wrlock(&iopt->iova_lock);

@@ -93,9 +93,11 @@ static int pages_alloc(uint64_t offset, uint64_t length, bool writable,
 		return -EINVAL;
 	if (check_add_overflow(offset, length, &end))
 		return -EOVERFLOW;
-	priv = calloc(1, sizeof(*priv));
+	/* Not calloc(): glibc's calloc() skips the per-thread cache (one per map). */
+	priv = malloc(sizeof(*priv));
 	if (!priv)
 		return -ENOMEM;
+	memset(priv, 0, sizeof(*priv));
 	priv->pages.refs = 1;
 	pthread_mutex_init(&priv->pages.lock, NULL);
 	priv->pages.writable = writable;
