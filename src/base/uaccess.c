@@ -2,7 +2,7 @@
 /*
  * Safe access to caller memory: see uaccess.h for the contract.
  *
- * Fixup mode. The assembly routines sio_ua_copy/_clear/_is_zero/_cas64 each span
+ * Fixup mode. The assembly routines sio_ua_copy/_clear/_is_zero/_cas64/_touch each span
  * [NAME, NAME_end) and have a NAME_fixup label that returns failure. Our
  * SIGSEGV/SIGBUS handler checks whether a kernel-generated fault happened at
  * a PC inside one of these ranges; if so it rewrites the PC in the saved
@@ -102,9 +102,11 @@ static int sio_ua_prog_busy;
 SIO_UA_HIDDEN size_t sio_ua_copy(void *dst, const void *src, size_t len);
 SIO_UA_HIDDEN size_t sio_ua_clear(void *dst, size_t len);
 SIO_UA_HIDDEN int sio_ua_is_zero(const void *p, size_t len);
+SIO_UA_HIDDEN int sio_ua_touch(void *p, size_t n, size_t stride, int write);
 SIO_UA_HIDDEN extern const char sio_ua_copy_end[], sio_ua_copy_fixup[];
 SIO_UA_HIDDEN extern const char sio_ua_clear_end[], sio_ua_clear_fixup[];
 SIO_UA_HIDDEN extern const char sio_ua_is_zero_end[], sio_ua_is_zero_fixup[];
+SIO_UA_HIDDEN extern const char sio_ua_touch_end[], sio_ua_touch_fixup[];
 
 /* Returned in two registers (%rax:%rdx, x0:x1): err 0 swapped, 1 differs, -1 fault. */
 struct sio_ua_cas_res {
@@ -134,6 +136,8 @@ static uintptr_t sio_ua_fixup_for(uintptr_t pc)
 		return (uintptr_t)sio_ua_is_zero_fixup;
 	if (pc >= (uintptr_t)sio_ua_cas64 && pc < (uintptr_t)sio_ua_cas64_end)
 		return (uintptr_t)sio_ua_cas64_fixup;
+	if (pc >= (uintptr_t)sio_ua_touch && pc < (uintptr_t)sio_ua_touch_end)
+		return (uintptr_t)sio_ua_touch_fixup;
 	return 0;
 }
 
@@ -870,34 +874,97 @@ SIO_EXPORT int sio_sigaction(int sig, const struct sigaction *act,
 #endif
 }
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
 
-int sio_user_probe_writable(uint64_t uptr, size_t len)
+static uintptr_t sio_ua_page_size(void)
 {
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start, end;
+	/* Racing first callers store the same value. */
+	static uintptr_t page_size;
+	uintptr_t ps = __atomic_load_n(&page_size, __ATOMIC_RELAXED);
+
+	if (!ps) {
+		ps = (uintptr_t)sysconf(_SC_PAGESIZE);
+		__atomic_store_n(&page_size, ps, __ATOMIC_RELAXED);
+	}
+	return ps;
+}
+
+/*
+ * Whether madvise() knows MADV_POPULATE_* (Linux 5.14): asked once about a
+ * page that is always mapped and readable, so that an EINVAL it returns
+ * later means a mapping it refuses, not a kernel that lacks the advice.
+ * -1 until known; racing first callers store the same answer.
+ */
+static int sio_ua_have_populate = -1;
+
+static bool sio_ua_populate_works(void)
+{
+	static const char probe_byte = 1;
+	int have = __atomic_load_n(&sio_ua_have_populate, __ATOMIC_RELAXED);
+	uintptr_t page = sio_ua_page_size();
+	int saved_errno = errno;
+
+	if (have < 0) {
+		have = !madvise((void *)((uintptr_t)&probe_byte & ~(page - 1)), page,
+				MADV_POPULATE_READ);
+		__atomic_store_n(&sio_ua_have_populate, have, __ATOMIC_RELAXED);
+		errno = saved_errno;
+	}
+	return have;
+}
+
+/*
+ * Syscall mode: one madvise() for the whole range, or, before Linux 5.14,
+ * a byte read (and written back when @write) per page; that write-back can
+ * race with a concurrent writer of the same byte.
+ */
+static int sio_ua_fault_in_slow(uintptr_t start, size_t npages, size_t page, bool write)
+{
+	int saved_errno = errno, rc = 0;
+	size_t i;
+
+	if (sio_ua_populate_works()) {
+		if (madvise((void *)start, npages * page,
+			    write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ))
+			rc = -EFAULT;
+		errno = saved_errno;
+		return rc;
+	}
+	for (i = 0; i < npages; i++) {
+		uint8_t byte;
+
+		if (sio_copy_from_user(&byte, start + i * page, 1) ||
+		    (write && sio_copy_to_user(start + i * page, &byte, 1)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+int sio_user_fault_in(uint64_t uptr, size_t len, bool write)
+{
+	uintptr_t page = sio_ua_page_size(), start, end;
 
 	if (!len)
 		return 0;
 	if (!sio_ua_range_ok(uptr, len))
 		return -EFAULT;
 	start = (uintptr_t)uptr & ~(page - 1);
-	end = ((uintptr_t)uptr + len + page - 1) & ~(page - 1);
-	if (!madvise((void *)start, end - start, MADV_POPULATE_WRITE))
-		return 0;
-	if (errno != EINVAL)
-		return -EFAULT;
-	/*
-	 * A kernel before 5.14: write each page's first byte back to itself
-	 * (a concurrent writer of that byte could race with it).
-	 */
-	for (; start < end; start += page) {
-		uint64_t at = start < (uintptr_t)uptr ? uptr : start;
-		uint8_t byte;
+	/* Cannot wrap: the range ends below the top of the address space. */
+	end = ((uintptr_t)uptr + len - 1) | (page - 1);
+#if SIO_UACCESS_ASM
+	if (sio_ua_get_mode() == SIO_UA_FIXUP)
+		return sio_ua_touch((void *)start, (end - start) / page + 1, page, write) ?
+		       -EFAULT : 0;
+#endif
+	return sio_ua_fault_in_slow(start, (end - start) / page + 1, page, write);
+}
 
-		if (sio_copy_from_user(&byte, at, 1) || sio_copy_to_user(at, &byte, 1))
-			return -EFAULT;
-	}
-	return 0;
+int sio_user_probe_writable(uint64_t uptr, size_t len)
+{
+	return sio_user_fault_in(uptr, len, true);
 }

@@ -75,10 +75,18 @@ int sio_clear_user(uint64_t dst_uptr, size_t len);
 int sio_user_is_zero(uint64_t uptr, size_t len, bool *is_zero);
 
 /*
- * Make sure [uptr, uptr + len) is mapped and writable, faulting it in, as
- * Linux's pinning of a user buffer for writing does (before anything is
- * written). 0 or -EFAULT.
+ * Fault in every page of [uptr, uptr + len) for reading, or with @write for
+ * writing, as Linux's pinning of a user buffer does: 0, or -EFAULT when a
+ * page is not mapped, not readable, not writable (with @write) or beyond the
+ * end of its file. Changes no byte, even against concurrent writers (before
+ * Linux 5.14, in the syscall mode, a write probe rewrites one byte per page
+ * and can race with them). The fixup mode accesses one byte per page without
+ * a system call; the syscall mode issues one madvise(MADV_POPULATE_*), which
+ * also refuses VM_IO/VM_PFNMAP mappings that the fixup mode accepts.
  */
+int sio_user_fault_in(uint64_t uptr, size_t len, bool write);
+
+/* sio_user_fault_in() for writing. */
 int sio_user_probe_writable(uint64_t uptr, size_t len);
 
 /* Either side may be bad memory (used for device DMA into process memory). */

@@ -169,4 +169,44 @@ sio_ua_cas64_fixup:
 	mov	x1, #-1
 	ret
 
+/*
+ * int sio_ua_touch(void *p x0, size_t n x1, size_t stride x2, int write w3)
+ * Accesses the byte at p + i * stride for every i < n: a load, or with
+ * @write an exclusive load and store of the same value, retried until the
+ * store succeeds, which needs write access (and breaks copy-on-write
+ * sharing) like any store but cannot lose a concurrent writer's store.
+ * Returns 0, or -1 on a fault. n >= 1.
+ */
+	.globl	sio_ua_touch
+	.hidden	sio_ua_touch
+	.type	sio_ua_touch, %function
+	.p2align 4
+sio_ua_touch:
+	SIO_BTI_C
+	cbnz	w3, 12f
+11:	ldrb	w4, [x0]
+	add	x0, x0, x2
+	subs	x1, x1, #1
+	b.ne	11b
+	mov	w0, #0
+	ret
+12:	ldxrb	w4, [x0]
+	stxrb	w5, w4, [x0]
+	cbnz	w5, 12b
+	add	x0, x0, x2
+	subs	x1, x1, #1
+	b.ne	12b
+	mov	w0, #0
+	ret
+	.globl	sio_ua_touch_end
+	.hidden	sio_ua_touch_end
+sio_ua_touch_end:
+	.size	sio_ua_touch, . - sio_ua_touch
+
+	.globl	sio_ua_touch_fixup
+	.hidden	sio_ua_touch_fixup
+sio_ua_touch_fixup:
+	mov	w0, #-1
+	ret
+
 	.section .note.GNU-stack, "", %progbits

@@ -282,4 +282,43 @@ sio_ua_cas64_fixup:
 	movq	$-1, %rdx
 	ret
 
+/*
+ * int sio_ua_touch(void *p %rdi, size_t n %rsi, size_t stride %rdx, int write %ecx)
+ * Accesses the byte at p + i * stride for every i < n: a load, or with
+ * @write a locked "or $0", which needs write access (and breaks copy-on-write
+ * sharing) like any store but cannot lose a concurrent writer's store.
+ * Returns 0, or -1 on a fault. n >= 1.
+ */
+	.globl	sio_ua_touch
+	.hidden	sio_ua_touch
+	.type	sio_ua_touch, @function
+	.p2align 5
+sio_ua_touch:
+	_CET_ENDBR
+	xorl	%eax, %eax
+	testl	%ecx, %ecx
+	jnz	.Lt_write
+.Lt_read:
+	movzbl	(%rdi), %r8d
+	addq	%rdx, %rdi
+	decq	%rsi
+	jnz	.Lt_read
+	ret
+.Lt_write:
+	lock orb $0, (%rdi)
+	addq	%rdx, %rdi
+	decq	%rsi
+	jnz	.Lt_write
+	ret
+	.globl	sio_ua_touch_end
+	.hidden	sio_ua_touch_end
+sio_ua_touch_end:
+	.size	sio_ua_touch, . - sio_ua_touch
+
+	.globl	sio_ua_touch_fixup
+	.hidden	sio_ua_touch_fixup
+sio_ua_touch_fixup:
+	movl	$-1, %eax
+	ret
+
 	.section .note.GNU-stack, "", @progbits

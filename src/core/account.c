@@ -8,6 +8,7 @@
 
 #include "base/compiler.h"
 #include "core/account.h"
+#include "core/pages.h"
 
 static uint64_t locked_pages[2];
 
@@ -30,11 +31,14 @@ int sio_capable(int cap)
 static uint64_t rlimit_pages(void)
 {
 	struct rlimit rl;
-	long page_size = sysconf(_SC_PAGESIZE);
 
+	/*
+	 * Read at every charge, as Linux does: setrlimit() here or prlimit()
+	 * from another process can change it at any time, unseen.
+	 */
 	if (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY)
 		return UINT64_MAX;
-	return (uint64_t)rl.rlim_cur / (uint64_t)page_size;
+	return (uint64_t)rl.rlim_cur / sio_page_size();
 }
 
 int sio_account_charge(enum sio_account_mode mode, uint64_t npages)

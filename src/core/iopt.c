@@ -199,17 +199,28 @@ void sio_iopt_pieces_free(struct sio_iopt_pieces *pieces)
 		if (pieces->v[i].pages)
 			sio_pages_put(pieces->v[i].pages);
 	}
-	free(pieces->v);
+	if (pieces->v != &pieces->inline_piece)
+		free(pieces->v);
 	memset(pieces, 0, sizeof(*pieces));
 }
 
 static int pieces_add(struct sio_iopt_pieces *pieces, struct sio_pages *pages,
 		      uint64_t start_byte, uint64_t length)
 {
-	if (pieces->n == pieces->cap) {
-		size_t cap = pieces->cap ? pieces->cap * 2 : 4;
-		struct sio_iopt_piece *v = realloc(pieces->v, cap * sizeof(*v));
+	if (!pieces->cap) {
+		pieces->v = &pieces->inline_piece;
+		pieces->cap = 1;
+	} else if (pieces->n == pieces->cap) {
+		size_t cap = pieces->cap * 2 < 4 ? 4 : pieces->cap * 2;
+		struct sio_iopt_piece *v;
 
+		if (pieces->v == &pieces->inline_piece) {
+			v = malloc(cap * sizeof(*v));
+			if (v)
+				memcpy(v, pieces->v, pieces->n * sizeof(*v));
+		} else {
+			v = realloc(pieces->v, cap * sizeof(*v));
+		}
 		if (!v)
 			return -ENOMEM;
 		pieces->v = v;
@@ -229,10 +240,12 @@ static int alloc_area_pages(struct sio_iopt *iopt, struct sio_iopt_pieces *piece
 	size_t i;
 	int rc = 0;
 
+	/* Not calloc(): glibc's calloc() skips the per-thread cache (one per map). */
 	for (i = 0; i < pieces->n; i++) {
-		pieces->v[i].area = calloc(1, sizeof(struct sio_area));
+		pieces->v[i].area = malloc(sizeof(struct sio_area));
 		if (!pieces->v[i].area)
 			return -ENOMEM;
+		memset(pieces->v[i].area, 0, sizeof(struct sio_area));
 	}
 
 	pthread_rwlock_wrlock(&iopt->iova_lock);
@@ -511,13 +524,16 @@ again:
 
 		sio_iopt_area_unfill_domains(iopt, area, pages);
 
+		/*
+		 * Freed under iova_lock, which then goes on to the next area:
+		 * the last put of @pages takes registry_lock, never held by
+		 * anyone who waits for an iova_lock.
+		 */
 		pthread_rwlock_wrlock(&iopt->iova_lock);
 		sio_itree_remove(&iopt->area_itree, &area->node);
-		pthread_rwlock_unlock(&iopt->iova_lock);
 		free(area);
 		sio_pages_put(pages);
 		bytes += area_last - area_first + 1;
-		pthread_rwlock_wrlock(&iopt->iova_lock);
 	}
 	pthread_rwlock_unlock(&iopt->iova_lock);
 	pthread_rwlock_unlock(&iopt->domains_lock);

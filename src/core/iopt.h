@@ -101,10 +101,15 @@ struct sio_iopt_piece {
 	struct sio_area *area;
 };
 
+/*
+ * Pieces of a map or copy. The first is stored inline (a map has exactly
+ * one), so a list that holds pieces must not be moved by value.
+ */
 struct sio_iopt_pieces {
-	struct sio_iopt_piece *v;
+	struct sio_iopt_piece *v;	/* &inline_piece, or an array of @cap */
 	size_t n;
 	size_t cap;
+	struct sio_iopt_piece inline_piece;
 };
 
 void sio_iopt_init(struct sio_iopt *iopt);

@@ -14,12 +14,6 @@
 #include "core/pages.h"
 #include "core/physid.h"
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
 #ifndef HUGETLBFS_MAGIC
 #define HUGETLBFS_MAGIC 0x958458f6
 #endif
@@ -76,11 +70,15 @@ static struct sio_pages_priv *to_priv(struct sio_pages *pages)
 
 uint64_t sio_page_size(void)
 {
+	/* Racing first callers store the same value. */
 	static uint64_t page_size;
+	uint64_t ps = __atomic_load_n(&page_size, __ATOMIC_RELAXED);
 
-	if (!page_size)
-		page_size = (uint64_t)sysconf(_SC_PAGESIZE);
-	return page_size;
+	if (!ps) {
+		ps = (uint64_t)sysconf(_SC_PAGESIZE);
+		__atomic_store_n(&page_size, ps, __ATOMIC_RELAXED);
+	}
+	return ps;
 }
 
 /* Shared setup; @offset is the start address (USER) or file offset (FILE). */
@@ -95,9 +93,11 @@ static int pages_alloc(uint64_t offset, uint64_t length, bool writable,
 		return -EINVAL;
 	if (check_add_overflow(offset, length, &end))
 		return -EOVERFLOW;
-	priv = calloc(1, sizeof(*priv));
+	/* Not calloc(): glibc's calloc() skips the per-thread cache (one per map). */
+	priv = malloc(sizeof(*priv));
 	if (!priv)
 		return -ENOMEM;
+	memset(priv, 0, sizeof(*priv));
 	priv->pages.refs = 1;
 	pthread_mutex_init(&priv->pages.lock, NULL);
 	priv->pages.writable = writable;
@@ -182,40 +182,6 @@ void sio_pages_put(struct sio_pages *pages)
 	free(priv);
 }
 
-/* Fault in [addr, addr + len) of the process so that a DMA of that kind works. */
-static int populate(uint64_t addr, uint64_t len, bool write)
-{
-	static int have_populate = -1;
-	uint64_t ps = sio_page_size();
-	uint64_t off;
-
-	if (have_populate != 0) {
-		if (!madvise((void *)(uintptr_t)addr, len,
-			     write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ)) {
-			have_populate = 1;
-			return 0;
-		}
-		if (have_populate == 1 || errno != EINVAL)
-			return -EFAULT;
-		/* EINVAL on the first call: a kernel before 5.14, probe by hand. */
-		have_populate = 0;
-	}
-	for (off = 0; off < len; off += ps) {
-		uint8_t byte;
-
-		if (sio_copy_from_user(&byte, addr + off, 1))
-			return -EFAULT;
-		/*
-		 * Without MADV_POPULATE_WRITE, writability is probed by writing
-		 * back the byte just read; a concurrent writer of that byte can
-		 * race with it. Only kernels before 5.14 take this path.
-		 */
-		if (write && sio_copy_to_user(addr + off, &byte, 1))
-			return -EFAULT;
-	}
-	return 0;
-}
-
 /* Map the whole file range on the first pin; checks what Linux checks when pinning. */
 static int file_map(struct sio_pages *pages)
 {
@@ -266,7 +232,7 @@ int sio_pages_pin(struct sio_pages *pages, struct sio_pages_pin *pin,
 {
 	uint64_t ps = sio_page_size();
 	struct sio_itree_span span;
-	uint64_t newly;
+	uint64_t newly = 0;
 	int rc = 0;
 
 	if (first > last || last >= pages->npages)
@@ -277,15 +243,16 @@ int sio_pages_pin(struct sio_pages *pages, struct sio_pages_pin *pin,
 		if (rc)
 			goto out_unlock;
 	}
+	/* The holes of the pin tree are the pages not pinned yet. */
 	sio_itree_for_each_span(&span, &pages->pin_itree, first, last) {
 		if (!span.is_hole)
 			continue;
-		rc = populate(sio_pages_phys(pages, span.start_hole),
-			      (span.last_hole - span.start_hole + 1) * ps, pages->writable);
+		rc = sio_user_fault_in(sio_pages_phys(pages, span.start_hole),
+				       (span.last_hole - span.start_hole + 1) * ps, pages->writable);
 		if (rc)
 			goto out_unmap;
+		newly += span.last_hole - span.start_hole + 1;
 	}
-	newly = count_unpinned(pages, first, last);
 	rc = sio_account_charge(pages->account_mode, newly);
 	if (rc)
 		goto out_unmap;

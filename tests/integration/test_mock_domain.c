@@ -425,6 +425,45 @@ TEST(md_check_map_after_copy)
 	munmap(buf, len);
 }
 
+/*
+ * A copy over six areas of six separate buffers: six pieces (more than a
+ * piece list holds inline, and more than its first heap array), each mapped
+ * to its own buffer and pinned once.
+ */
+TEST(md_check_map_copy_many_areas)
+{
+	enum { NBUF = 6 };
+	uint64_t src_iova = MOCK_START, dst_iova = MOCK_START + 64 * PAGE;
+	uint32_t src = 0, dst = 0, hwpt = 0;
+	uint8_t *bufs[NBUF];
+	int fd = open_fd();
+	int i;
+
+	REQUIRE(fd >= 0);
+	REQUIRE_OK(ioas_alloc(fd, &src));
+	REQUIRE_OK(ioas_alloc(fd, &dst));
+	REQUIRE_OK(mock_domain(fd, dst, NULL, &hwpt, NULL));
+	for (i = 0; i < NBUF; i++) {
+		uint64_t iova = src_iova + (uint64_t)i * PAGE;
+
+		bufs[i] = map_buf(PAGE);
+		REQUIRE(bufs[i]);
+		REQUIRE_OK(ioas_map(fd, src, bufs[i], PAGE, &iova, MAP_FIXED_RW));
+	}
+	CHECK_OK(ioas_copy(fd, dst, src, src_iova, NBUF * PAGE, &dst_iova,
+			   IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW));
+	for (i = 0; i < NBUF; i++) {
+		CHECK_OK(md_check_map(fd, hwpt, dst_iova + (uint64_t)i * PAGE, bufs[i], PAGE));
+		CHECK_OK(md_check_refs(fd, bufs[i], PAGE, 1));
+	}
+	CHECK_OK(ioas_unmap_all(fd, dst, NULL));
+	for (i = 0; i < NBUF; i++)
+		CHECK_OK(md_check_refs(fd, bufs[i], PAGE, 0));
+	close(fd);
+	for (i = 0; i < NBUF; i++)
+		munmap(bufs[i], PAGE);
+}
+
 /* ------------------------------------------------------------------------ */
 /* testops §4.4: MD_CHECK_REFS, one pin per page                             */
 

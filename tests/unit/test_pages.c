@@ -20,6 +20,7 @@
 #include <linux/capability.h>
 #include <cmocka.h>
 
+#include "base/uaccess.h"
 #include "core/account.h"
 #include "core/pages.h"
 #include "core/physid.h"
@@ -118,6 +119,14 @@ static void test_two_objects_pin_twice(void **state)
 	munmap(buf, 2 * ps);
 }
 
+static int mode_fixup = 0;
+static int mode_syscall = 1;
+
+/*
+ * Pinning faults pages in through the safe user access (core/pages.h), in
+ * either of its modes. cmocka installs its own SIGSEGV handler around each
+ * test body, so the mode (and with it our handler) is set inside the test.
+ */
 static void test_pin_faults(void **state)
 {
 	char *buf = map_anon(4 * ps, PROT_READ | PROT_WRITE);
@@ -125,6 +134,8 @@ static void test_pin_faults(void **state)
 	struct sio_pages *rw, *ro;
 	struct sio_pages_pin pin;
 	uint64_t sb;
+
+	sio_uaccess_force_mode_for_test(*(int *)*state);
 
 	/* Page 2 unmapped, page 3 read-only. */
 	munmap(buf + 2 * ps, ps);
@@ -249,7 +260,8 @@ int main(void)
 		cmocka_unit_test(test_alloc_checks),
 		cmocka_unit_test(test_pin_counts_once_per_page),
 		cmocka_unit_test(test_two_objects_pin_twice),
-		cmocka_unit_test(test_pin_faults),
+		cmocka_unit_test_prestate(test_pin_faults, &mode_fixup),
+		cmocka_unit_test_prestate(test_pin_faults, &mode_syscall),
 		cmocka_unit_test(test_memlock_limit),
 		cmocka_unit_test(test_file_pages),
 	};
