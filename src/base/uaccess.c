@@ -902,6 +902,9 @@ static uintptr_t sio_ua_page_size(void)
  */
 static int sio_ua_have_populate = -1;
 
+/* Fault-in ranges of more pages than this use madvise() even in fixup mode. */
+#define SIO_UA_TOUCH_MAX_PAGES	16
+
 static bool sio_ua_populate_works(void)
 {
 	static const char probe_byte = 1;
@@ -957,7 +960,14 @@ int sio_user_fault_in(uint64_t uptr, size_t len, bool write)
 	/* Cannot wrap: the range ends below the top of the address space. */
 	end = ((uintptr_t)uptr + len - 1) | (page - 1);
 #if SIO_UACCESS_ASM
-	if (sio_ua_get_mode() == SIO_UA_FIXUP)
+	/*
+	 * A touch per page saves the system call when the pages are already
+	 * resident (the common case: a buffer mapped again), but a fresh page
+	 * costs a page fault each (~1.5x MADV_POPULATE's per-page cost here);
+	 * beyond SIO_UA_TOUCH_MAX_PAGES one madvise() is the cheaper bet.
+	 */
+	if (sio_ua_get_mode() == SIO_UA_FIXUP &&
+	    ((end - start) / page < SIO_UA_TOUCH_MAX_PAGES || !sio_ua_populate_works()))
 		return sio_ua_touch((void *)start, (end - start) / page + 1, page, write) ?
 		       -EFAULT : 0;
 #endif
