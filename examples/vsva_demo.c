@@ -14,8 +14,7 @@
  *    it at its PASID;
  *  - the device: DMA by PASID gets each PASID's data through both stages; a
  *    guest PTE change stays invisible until the guest invalidates
- *    (IOMMU_HWPT_INVALIDATE), and a stage-2 unmap by the VMM makes the guest
- *    DMA fault;
+ *    (IOMMU_HWPT_INVALIDATE);
  *  - page requests: the guest gives PASID 3 a table whose page is not
  *    present yet (demand paging); the VMM allocates a fault queue
  *    (IOMMU_FAULT_QUEUE_ALLOC) and attaches a nested HWPT allocated with it
@@ -23,7 +22,10 @@
  *    there raises a page request instead of aborting; the guest poll()s and
  *    read()s the fault fd, maps the page, invalidates, write()s SUCCESS, and
  *    the DMA completes. A DMA to a page the guest never maps is answered
- *    INVALID and fails with EFAULT, its buffer untouched.
+ *    INVALID and fails with EFAULT, its buffer untouched;
+ *  - last, a stage-2 unmap by the VMM makes the guest DMA fault at every
+ *    PASID, and the fault at PASID 3 raises no page request (stage 2 is not
+ *    the guest's to fix).
  * Every step prints what the IOMMU counted (sio_dev_iommu_stats()). Each
  * step is also checked: the demo exits non-zero if any behaves otherwise.
  *
@@ -48,7 +50,7 @@
 #include <softiommu/uapi/vfio.h>
 
 #define RAM_SIZE	(4ull << 20)	/* guest memory, at GPA 0 */
-#define GVA		0x40000000ull	/* the guest virtual address both PASIDs use */
+#define GVA		0x40000000ull	/* the guest virtual address every PASID uses */
 #define P_RW_US		0x7ull		/* x86 present, writable, user */
 #define NPASIDS		2
 
@@ -81,6 +83,10 @@ static struct guest_as pri_as = {
 #define WAIT_MS		20000	/* > the default page request timeout: ETIMEDOUT shows */
 #define MAX_RECS	16	/* records of one group at most */
 
+/*
+ * Used by the main thread only, except dev_index, also read by dma_done() on
+ * softiommu's page request thread, which starts after dev_index is set.
+ */
 static uint8_t *ram;
 static int dev_index = -1;
 static struct sio_iommu_counters last, delta;	/* totals, and the last step's counts */
