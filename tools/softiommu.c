@@ -55,8 +55,8 @@ static const struct command commands[] = {
 	{ "info", cmd_info, "",
 	  "show the version, the emulated nodes and the preload library" },
 	{ "demo", cmd_demo, "[--ioas]",
-	  "run the vSVA demo (VT-d nesting, two PASIDs, IOMMU\n"
-	  "                               counters at every step); --ioas: the IOAS\n"
+	  "run the vSVA demo (VT-d nesting, PASIDs, page requests,\n"
+	  "                               IOMMU counters at every step); --ioas: the IOAS\n"
 	  "                               client through the preload library" },
 	{ "stats", cmd_stats, "[--] PROG [ARGS...]",
 	  "run PROG like \"run\" and print the IOMMU counters when it exits" },
