@@ -24,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
 #include <cmocka.h>
@@ -558,6 +559,21 @@ static void *garbage_writer(void *arg)
 	return NULL;
 }
 
+/*
+ * The race tests run until the other thread's garbage has been seen, which
+ * on a loaded machine may take long: they give up only after RACE_LIMIT_S
+ * (then the assertions after the loop fail), never after a count of tries.
+ */
+#define RACE_LIMIT_S 60
+
+static double race_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
 /* Concurrent: garbage lands at any moment relative to the producer's read. */
 static void test_garbage_tail_race(void **state)
 {
@@ -577,7 +593,8 @@ static void test_garbage_tail_race(void **state)
 		g.v = sio_fault_ring_map(sio_fault_ring_fd(g.ring));
 		assert_non_null(g.v);
 		assert_int_equal(pthread_create(&th, NULL, garbage_writer, &g), 0);
-		while (pushes < 2000000) {
+		for (double end = race_now() + RACE_LIMIT_S;
+		     (pushes & 1023) || race_now() < end;) {
 			uint32_t k = 1 + rnd_r(&s) % 32;
 
 			for (uint32_t i = 0; i < k; i++)
@@ -788,6 +805,7 @@ static void test_garbage_head_race(void **state)
 
 	for (int round = 0; round < 10; round++) {
 		struct head_race h = { .seed = 4242 + round };
+		double start = race_now();
 		struct sio_fault_ring *ring;
 		pthread_t th;
 		int n = 0;
@@ -799,7 +817,9 @@ static void test_garbage_head_race(void **state)
 		for (uint32_t i = 0; i < 8; i++)
 			h.in.resp[i] = i;
 		assert_int_equal(pthread_create(&th, NULL, garbage_head_writer, &h), 0);
-		for (long i = 0; i < 20000000; i++) {
+		for (long i = 0;; i++) {
+			if (!(i & 1023) && race_now() > start + RACE_LIMIT_S)
+				break;
 			n = sio_fault_ring_take_responses(ring, out, 16);
 			if (n < 0)
 				break;
