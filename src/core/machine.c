@@ -59,7 +59,7 @@ __attribute__((destructor)) static void machine_print_stats(void)
 	for (i = 0; i <= SIO_IOMMU_MOCK; i++) {
 		struct sio_iommu *iommu = __atomic_load_n(&iommus[i], __ATOMIC_ACQUIRE);
 		struct sio_iommu_stats st;
-		char buf[512];
+		char buf[768];
 		int n;
 
 		if (!iommu)
@@ -68,14 +68,20 @@ __attribute__((destructor)) static void machine_print_stats(void)
 		n = snprintf(buf, sizeof(buf),
 			     "softiommu: stats: iommu %s: iotlb_hits %llu iotlb_misses %llu walks %llu "
 			     "pte_loads %llu faults %llu invalidations %llu iotlb_inserts %llu "
-			     "iotlb_evictions %llu iotlb_full_flushes %llu\n",
+			     "iotlb_evictions %llu iotlb_full_flushes %llu cfg_hits %llu "
+			     "cfg_misses %llu page_requests %llu page_responses %llu "
+			     "prq_overflows %llu\n",
 			     type_names[i], (unsigned long long)st.iotlb_hits,
 			     (unsigned long long)st.iotlb_misses, (unsigned long long)st.walks,
 			     (unsigned long long)st.pte_loads, (unsigned long long)st.faults,
 			     (unsigned long long)st.invalidations,
 			     (unsigned long long)st.iotlb_inserts,
 			     (unsigned long long)st.iotlb_evictions,
-			     (unsigned long long)st.iotlb_full_flushes);
+			     (unsigned long long)st.iotlb_full_flushes,
+			     (unsigned long long)st.cfg_hits, (unsigned long long)st.cfg_misses,
+			     (unsigned long long)st.page_requests,
+			     (unsigned long long)st.page_responses,
+			     (unsigned long long)st.prq_overflows);
 		if (n > 0 && write(2, buf, (size_t)sio_min_int(n, (int)sizeof(buf) - 1)) < 0)
 			break;
 	}
