@@ -17,8 +17,8 @@
  * a plain CAS: the tables are softiommu's, published with release stores,
  * and a table unlinked by unmap is freed only after a grace period, which
  * the caller's RCU read-side section holds off (pt.c). Stage-1 entries are
- * in the program's memory: each is proven readable with the fault-safe copy
- * and then read with an acquire load, as pt.c's direct access does.
+ * in the program's memory: each is read with sio_safe_load64(), one acquire
+ * load that fails instead of faulting on memory the program took away.
  *
  * Thread safety: no locks; the walk reads immutable domain fields, the
  * parent's dirty flag (relaxed, like the generic walk) and table entries.
@@ -205,17 +205,13 @@ retry:
 	}
 }
 
-/* A guest table entry at host address @hpa (pt.c's direct read): 0 or -EFAULT. */
+/*
+ * A guest table entry at host address @hpa: one fault-safe acquire load
+ * (pt.c's direct read gives the same value or failure): 0 or an error.
+ */
 static inline int nw_guest_read(uint64_t hpa, uint64_t *val)
 {
-	uint64_t probe;
-
-	if (unlikely(hpa & 7))
-		return -EFAULT;
-	if (unlikely(sio_safe_memcpy(&probe, (const void *)(uintptr_t)hpa, sizeof(probe))))
-		return -EFAULT;
-	*val = __atomic_load_n((const uint64_t *)(uintptr_t)hpa, __ATOMIC_ACQUIRE);
-	return 0;
+	return sio_safe_load64(hpa, val);
 }
 
 /* Reserved bits of an x86-64 entry (fmt_x86_64.c's x86_rsvd()). */
