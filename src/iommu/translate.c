@@ -23,7 +23,9 @@
  * combined result is cached under the nested domain's tag at the smaller
  * leaf size with the intersection of the rights. Every stage-2 walk counts
  * as a walk and its loads as loads: a cold 4-level over 4-level translation
- * makes 4 + 4 * 4 + 4 = 24 loads.
+ * makes 4 + 4 * 4 + 4 = 24 loads. Over a VT-d second stage the same walk is
+ * made by the specialised walker (nestwalk.c), which must agree with this
+ * generic one in every result, side effect and count.
  *
  * SMMU nested domains (smmu.c) count their own hit or miss: their RID slot
  * misses until the configuration is cached, and requests with a PASID on a
