@@ -292,6 +292,14 @@ static void dirty_collect(struct env *e, struct dirty_list *dl)
 								 dirty_fn, dl), 0);
 }
 
+static void print_walk(const char *name, int r, const struct sio_nest_walk *w)
+{
+	print_error("%s: %d stage %u reason %d level %u entry %#llx gpa %#llx walks %u "
+		    "loads %u pa %#llx lg2 %u perm %#x\n", name, r, w->stage, (int)w->reason,
+		    w->level, (unsigned long long)w->entry_addr, (unsigned long long)w->gpa,
+		    w->walks, w->loads, (unsigned long long)w->pa, w->size_lg2, w->perm);
+}
+
 static void expect_same(const struct sio_nest_walk *a, const struct sio_nest_walk *b, int ra,
 			int rb, uint64_t iova, unsigned int access)
 {
@@ -299,15 +307,9 @@ static void expect_same(const struct sio_nest_walk *a, const struct sio_nest_wal
 	    a->level != b->level || a->entry_addr != b->entry_addr || a->gpa != b->gpa ||
 	    a->walks != b->walks || a->loads != b->loads ||
 	    (!ra && (a->pa != b->pa || a->size_lg2 != b->size_lg2 || a->perm != b->perm))) {
-		print_error("iova %#llx access %#x: generic %d st %u r %d l %u ea %#llx gpa %#llx "
-			    "w %u ld %u pa %#llx lg2 %u p %#x; fast %d st %u r %d l %u ea %#llx "
-			    "gpa %#llx w %u ld %u pa %#llx lg2 %u p %#x\n",
-			    (unsigned long long)iova, access, ra, a->stage, (int)a->reason, a->level,
-			    (unsigned long long)a->entry_addr, (unsigned long long)a->gpa,
-			    a->walks, a->loads, (unsigned long long)a->pa, a->size_lg2, a->perm,
-			    rb, b->stage, (int)b->reason, b->level, (unsigned long long)b->entry_addr,
-			    (unsigned long long)b->gpa, b->walks, b->loads,
-			    (unsigned long long)b->pa, b->size_lg2, b->perm);
+		print_error("iova %#llx access %#x\n", (unsigned long long)iova, access);
+		print_walk("generic", ra, a);
+		print_walk("fast", rb, b);
 		fail();
 	}
 }
