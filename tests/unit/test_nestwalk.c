@@ -16,6 +16,7 @@
  * tables and beyond its aperture.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -465,6 +466,68 @@ static void test_s2_fault_levels(void **state)
 	env_teardown(&e);
 }
 
+struct toggler {
+	uint64_t *entry, base;
+	int stop;
+};
+
+/* Rewrite the entry without A, flipping an ignored bit: walkers' A updates race with it. */
+static void *toggle_fn(void *arg)
+{
+	struct toggler *t = arg;
+	uint64_t i = 0;
+
+	while (!__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE))
+		__atomic_store_n(t->entry, t->base | ((i++ & 1) << 9), __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * A/D updates racing with the guest: a failed CAS re-reads the entry, which
+ * is one more stage-1 load and one more 4-load stage-2 walk, in both walks;
+ * the result never changes.
+ */
+static void test_ad_race(void **state)
+{
+	static const struct variant v = { 4, 48, 4, false, false, false, 0 };
+	const uint64_t f = X86_P | X86_RW | X86_US;
+	static struct env e;
+	struct toggler t = { 0 };
+	unsigned long retries = 0;
+	pthread_t th;
+	unsigned int i, l;
+
+	(void)state;
+	env_setup(&e, &v);
+	memset(e.ram + POOL_FIRST, 0, POOL_PAGES * SZ_4K);
+	for (l = 4; l-- > 1;)
+		*gpte(&e, POOL_FIRST + (3 - l) * SZ_4K) = (POOL_FIRST + (4 - l) * SZ_4K) | f;
+	t.entry = gpte(&e, POOL_FIRST + 3 * SZ_4K);
+	t.base = SZ_2M | f;
+	*t.entry = t.base;
+	assert_int_equal(pthread_create(&th, NULL, toggle_fn, &t), 0);
+	for (i = 0; i < 20000; i++) {
+		struct sio_nest_walk w;
+		int r;
+
+		sio_rcu_read_lock();
+		if (i & 1)
+			r = sio_nest_walk_fast(e.nested[0], 0x123, SIO_PT_R, &w);
+		else
+			r = sio_nest_walk_generic(e.nested[0], 0x123, SIO_PT_R, &w);
+		sio_rcu_read_unlock();
+		assert_int_equal(r, 0);
+		assert_true(w.pa == (uintptr_t)e.ram + SZ_2M + 0x123);
+		assert_true(w.walks >= 6);
+		assert_int_equal(w.loads - 24, 5 * (w.walks - 6));
+		retries += w.walks - 6;
+	}
+	__atomic_store_n(&t.stop, 1, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	print_message("A-update retries: %lu\n", retries);
+	env_teardown(&e);
+}
+
 /* The specialised walk is chosen only over a VT-d second stage. */
 static void test_fast_only_over_vtd(void **state)
 {
@@ -497,6 +560,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_differential),
 		cmocka_unit_test(test_s2_fault_levels),
+		cmocka_unit_test(test_ad_race),
 		cmocka_unit_test(test_fast_only_over_vtd),
 	};
 
