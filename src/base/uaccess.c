@@ -2,8 +2,8 @@
 /*
  * Safe access to caller memory: see uaccess.h for the contract.
  *
- * Fixup mode. The assembly routines sio_ua_copy/_clear/_is_zero/_cas64/_touch each span
- * [NAME, NAME_end) and have a NAME_fixup label that returns failure. Our
+ * Fixup mode. The assembly routines sio_ua_copy/_clear/_is_zero/_cas64/_load64/
+ * _touch each span [NAME, NAME_end) and have a NAME_fixup label that returns failure. Our
  * SIGSEGV/SIGBUS handler checks whether a kernel-generated fault happened at
  * a PC inside one of these ranges; if so it rewrites the PC in the saved
  * context to the fixup label and returns, so the routine "returns" failure.
@@ -115,6 +115,9 @@ struct sio_ua_cas_res {
 };
 SIO_UA_HIDDEN struct sio_ua_cas_res sio_ua_cas64(uint64_t *p, uint64_t old, uint64_t desired);
 SIO_UA_HIDDEN extern const char sio_ua_cas64_end[], sio_ua_cas64_fixup[];
+/* Same registers: err 0 loaded (cur holds the value), -1 fault. */
+SIO_UA_HIDDEN struct sio_ua_cas_res sio_ua_load64(const uint64_t *p);
+SIO_UA_HIDDEN extern const char sio_ua_load64_end[], sio_ua_load64_fixup[];
 
 #if defined(__x86_64__)
 #define SIO_UC_PC(uc) ((uc)->uc_mcontext.gregs[REG_RIP])
@@ -136,6 +139,8 @@ static uintptr_t sio_ua_fixup_for(uintptr_t pc)
 		return (uintptr_t)sio_ua_is_zero_fixup;
 	if (pc >= (uintptr_t)sio_ua_cas64 && pc < (uintptr_t)sio_ua_cas64_end)
 		return (uintptr_t)sio_ua_cas64_fixup;
+	if (pc >= (uintptr_t)sio_ua_load64 && pc < (uintptr_t)sio_ua_load64_end)
+		return (uintptr_t)sio_ua_load64_fixup;
 	if (pc >= (uintptr_t)sio_ua_touch && pc < (uintptr_t)sio_ua_touch_end)
 		return (uintptr_t)sio_ua_touch_fixup;
 	return 0;
@@ -796,6 +801,44 @@ int sio_safe_cas64(uint64_t uptr, uint64_t *expected, uint64_t desired)
 		return sio_ua_asm_cas64(p, expected, desired);
 #endif
 	return sio_ua_cas64_slow(p, expected, desired);
+}
+
+/*
+ * First use, the syscall mode, and ThreadSanitizer builds (which do not see
+ * the assembly load): prove the word readable with the safe copy, then read
+ * it with an acquire load that cannot fault (the caller keeps the memory
+ * mapped, as for every sio_safe_load64()).
+ */
+static __attribute__((noinline)) int sio_ua_load64_slow(const uint64_t *p, uint64_t *val)
+{
+	uint64_t probe;
+
+	if (sio_safe_memcpy(&probe, p, sizeof(probe)))
+		return -EFAULT;
+	*val = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
+int sio_safe_load64(uint64_t uptr, uint64_t *val)
+{
+	const uint64_t *p = (const uint64_t *)(uintptr_t)uptr;
+
+	if (unlikely(uptr & (sizeof(*p) - 1)))
+		return -EINVAL;
+	if (unlikely(!sio_ua_range_ok(uptr, sizeof(*p))))
+		return -EFAULT;
+#if SIO_UACCESS_ASM && !defined(SIO_UA_TSAN)
+	if (sio_ua_fast()) {
+		struct sio_ua_cas_res r = sio_ua_load64(p);
+
+		if (unlikely(r.err))
+			return -EFAULT;
+		*val = r.cur;
+		sio_ua_unpoison(val, sizeof(*val));
+		return 0;
+	}
+#endif
+	return sio_ua_load64_slow(p, val);
 }
 
 void sio_uaccess_reassert(void)

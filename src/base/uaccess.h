@@ -22,7 +22,8 @@
  *    access then fails with -EFAULT).
  *
  * Conventions for all functions below:
- *  - Return 0 or -EFAULT (sio_safe_cas64() also -EAGAIN or -EINVAL).
+ *  - Return 0 or -EFAULT (sio_safe_cas64() also -EAGAIN or -EINVAL,
+ *    sio_safe_load64() also -EINVAL).
  *    Thread-safe, no locks, no allocation, errno is preserved. The first
  *    call may install the signal handler (it is not async-signal-safe);
  *    later calls are async-signal-safe.
@@ -109,6 +110,18 @@ int sio_safe_memcpy(void *dst, const void *src, size_t len);
  * process. The fixup mode has no such window.
  */
 int sio_safe_cas64(uint64_t uptr, uint64_t *expected, uint64_t desired);
+
+/*
+ * Load the 8-byte user word at @uptr with acquire ordering, single-copy
+ * atomic (for example a guest page-table entry that the program may change
+ * concurrently): 0 and *@val, -EFAULT if the word is not readable (*@val is
+ * then unchanged), -EINVAL if @uptr is not 8-byte aligned (nothing
+ * accessed). The fixup mode makes one load; the syscall mode and
+ * ThreadSanitizer builds prove the word readable with the safe copy and
+ * then load it, so memory unmapped between the two kills the process there
+ * (as for sio_safe_cas64()).
+ */
+int sio_safe_load64(uint64_t uptr, uint64_t *val);
 
 /*
  * Make sure the fault handler is still installed, and go back in front of a

@@ -170,6 +170,32 @@ sio_ua_cas64_fixup:
 	ret
 
 /*
+ * struct { u64 val x0; s64 err x1; } sio_ua_load64(const uint64_t *p x0)
+ * One 8-byte load-acquire: err 0 with the value, -1 on a fault (val is
+ * then 0). @p is 8-byte aligned (checked by the caller): single-copy atomic.
+ */
+	.globl	sio_ua_load64
+	.hidden	sio_ua_load64
+	.type	sio_ua_load64, %function
+	.p2align 4
+sio_ua_load64:
+	SIO_BTI_C
+	ldar	x0, [x0]
+	mov	x1, #0
+	ret
+	.globl	sio_ua_load64_end
+	.hidden	sio_ua_load64_end
+sio_ua_load64_end:
+	.size	sio_ua_load64, . - sio_ua_load64
+
+	.globl	sio_ua_load64_fixup
+	.hidden	sio_ua_load64_fixup
+sio_ua_load64_fixup:
+	mov	x0, #0
+	mov	x1, #-1
+	ret
+
+/*
  * int sio_ua_touch(void *p x0, size_t n x1, size_t stride x2, int write w3)
  * Accesses the byte at p + i * stride for every i < n: a load, or with
  * @write an exclusive load and store of the same value, retried until the

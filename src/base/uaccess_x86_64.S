@@ -283,6 +283,33 @@ sio_ua_cas64_fixup:
 	ret
 
 /*
+ * struct { u64 val %rax; s64 err %rdx; } sio_ua_load64(const uint64_t *p %rdi)
+ * One 8-byte load: err 0 with the value, -1 on a fault (val is then 0).
+ * @p is 8-byte aligned (checked by the caller): the load is single-copy
+ * atomic, and an x86 load has acquire ordering.
+ */
+	.globl	sio_ua_load64
+	.hidden	sio_ua_load64
+	.type	sio_ua_load64, @function
+	.p2align 4
+sio_ua_load64:
+	_CET_ENDBR
+	movq	(%rdi), %rax
+	xorl	%edx, %edx
+	ret
+	.globl	sio_ua_load64_end
+	.hidden	sio_ua_load64_end
+sio_ua_load64_end:
+	.size	sio_ua_load64, . - sio_ua_load64
+
+	.globl	sio_ua_load64_fixup
+	.hidden	sio_ua_load64_fixup
+sio_ua_load64_fixup:
+	xorl	%eax, %eax
+	movq	$-1, %rdx
+	ret
+
+/*
  * int sio_ua_touch(void *p %rdi, size_t n %rsi, size_t stride %rdx, int write %ecx)
  * Accesses the byte at p + i * stride for every i < n: a load, or with
  * @write a locked "or $0", which needs write access (and breaks copy-on-write

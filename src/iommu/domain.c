@@ -138,7 +138,7 @@ static void nested_link(struct sio_domain *d)
 int sio_domain_alloc_nested(struct sio_iommu *iommu, struct sio_domain *parent,
 			    const struct sio_domain_nested_cfg *cfg, struct sio_domain **out)
 {
-	struct sio_pt_cfg s1;
+	struct sio_pt_cfg s1, s1_norm;
 	struct sio_pt *probe;
 	struct sio_domain *d;
 	uint64_t bm, sz;
@@ -158,6 +158,7 @@ int sio_domain_alloc_nested(struct sio_iommu *iommu, struct sio_domain *parent,
 	ret = sio_pt_create(&s1, &probe);
 	if (ret)
 		return ret;
+	s1_norm = *sio_pt_config(probe);
 	sio_pt_destroy(probe);
 
 	d = calloc(1, sizeof(*d));
@@ -187,6 +188,7 @@ int sio_domain_alloc_nested(struct sio_iommu *iommu, struct sio_domain *parent,
 	d->parent = parent;
 	d->s1_cfg = s1;
 	d->s1_root_gpa = cfg->s1_root_gpa;
+	sio_nest_geom_init(d, &s1_norm);
 	pthread_mutex_init(&d->lock, NULL);
 	nested_link(d);
 	sio_iommu_count_object(iommu, true, 1);

@@ -61,6 +61,22 @@ enum sio_smmu_mode {
 };
 
 /*
+ * Geometry of a VT-d nested domain for the specialised walker (nestwalk.c),
+ * computed once at allocation from the normalised stage-1 configuration and
+ * the parent's; immutable. !fast: the parent is not a VT-d second stage and
+ * translations take the generic walk.
+ */
+struct sio_nest_geom {
+	bool fast;
+	bool s1_sre, s1_wpe;
+	bool s2_dirty;			/* the parent's cfg.dirty_tracking */
+	unsigned int s1_levels, s1_ias;
+	unsigned int s2_levels, s2_ias;
+	uint64_t s1_rsvd, s2_rsvd;	/* bits [51:oas] of each stage's entries */
+	uint64_t s2_root;
+};
+
+/*
  * A domain. Immutable after allocation except where noted; readers (the
  * translation miss path, iova_to_phys) reach it from an attachment slot
  * inside an RCU read-side section and may use it until the section ends.
@@ -90,6 +106,7 @@ struct sio_domain {
 	struct sio_domain *parent;
 	struct sio_pt_cfg s1_cfg;
 	uint64_t s1_root_gpa;
+	struct sio_nest_geom ngeom;	/* nestwalk.c, set at allocation */
 	/*
 	 * Nested domains on a nest_parent domain: a list through nested_next,
 	 * headed at the parent's nested_head, both under the parent's lock.
@@ -268,6 +285,34 @@ int sio_nest_s2_xlate(struct sio_nest_mem *m, uint64_t gpa, unsigned int access,
 /* struct sio_pt_mem callbacks over a struct sio_nest_mem. */
 int sio_nest_read(void *ctx, uint64_t gpa, uint64_t *val);
 int sio_nest_cas(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val);
+
+/*
+ * The outcome of one nested (VT-d) translation walk: on success the combined
+ * translation (pa, the smaller leaf size, the intersection of the rights);
+ * on failure the stage (1 or 2) and the fault, with the GPA for stage 2.
+ * walks and loads count stage-1 and stage-2 walks and their entry loads.
+ */
+struct sio_nest_walk {
+	uint64_t pa;
+	unsigned int size_lg2, perm;
+	unsigned int stage;
+	enum sio_fault_reason reason;
+	unsigned int level;
+	uint64_t entry_addr, gpa;
+	unsigned int walks, loads;
+};
+
+/* Fill d->ngeom for nested domain @d; @s1 is the normalised stage-1 config. */
+void sio_nest_geom_init(struct sio_domain *d, const struct sio_pt_cfg *s1);
+/*
+ * Walk nested domain @d for @iova / @access (inside the caller's RCU section,
+ * after sio_iotlb_fill_begin()): 0, or -EFAULT with w->stage set. Both walks
+ * give the same results, side effects and counts; _fast needs d->ngeom.fast.
+ */
+int sio_nest_walk_generic(struct sio_domain *d, uint64_t iova, unsigned int access,
+			  struct sio_nest_walk *w);
+int sio_nest_walk_fast(struct sio_domain *d, uint64_t iova, unsigned int access,
+		       struct sio_nest_walk *w);
 
 /* ------------------------------------------------------------- SMMU (smmu.c) */
 

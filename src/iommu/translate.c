@@ -23,13 +23,16 @@
  * combined result is cached under the nested domain's tag at the smaller
  * leaf size with the intersection of the rights. Every stage-2 walk counts
  * as a walk and its loads as loads: a cold 4-level over 4-level translation
- * makes 4 + 4 * 4 + 4 = 24 loads.
+ * makes 4 + 4 * 4 + 4 = 24 loads. Over a VT-d second stage the same walk is
+ * made by the specialised walker (nestwalk.c), which must agree with this
+ * generic one in every result, side effect and count.
  *
  * SMMU nested domains (smmu.c) count their own hit or miss: their RID slot
  * misses until the configuration is cached, and requests with a PASID on a
  * device whose RID has one (no PASID attachment can coexist) go there too.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "iommu/iommu_priv.h"
 #include "iommu/rcu.h"
@@ -177,6 +180,46 @@ int sio_nest_cas(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val)
 	return sio_pt_mem_direct.cas(NULL, hpa, old, new_val);
 }
 
+int sio_nest_walk_generic(struct sio_domain *d, uint64_t iova, unsigned int access,
+			  struct sio_nest_walk *w)
+{
+	struct sio_domain *p = d->parent;
+	struct sio_nest_mem m = { .s2 = p };
+	const struct sio_pt_mem mem = { sio_nest_read, sio_nest_cas, &m };
+	struct sio_pt_walk_result s1, s2;
+	int ret;
+
+	memset(w, 0, sizeof(*w));
+	m.set_ad = p->hw_ad ||
+		   (p->dirty_cap && __atomic_load_n(&p->dirty_enabled, __ATOMIC_RELAXED));
+	/* x86-64 always sets A (and D on a write) in the guest's entries. */
+	ret = sio_pt_walk(&d->s1_cfg, d->s1_root_gpa, &mem, iova, access, true, &s1);
+	if (!ret)
+		ret = sio_nest_s2_xlate(&m, s1.oa, access & ACC_RWX, &s2);
+	w->walks = 1 + m.walks;
+	w->loads = s1.loads + m.loads;
+	if (ret && m.s2_failed) {
+		w->stage = 2;
+		w->reason = m.reason;
+		w->level = m.level;
+		w->entry_addr = m.entry_addr;
+		w->gpa = m.gpa;
+		return -EFAULT;
+	}
+	if (ret) {
+		w->stage = 1;
+		w->reason = sio_pt_fault_reason(s1.fault);
+		w->level = s1.level;
+		w->entry_addr = s1.fault_entry_addr;
+		return -EFAULT;
+	}
+	/* Within the smaller leaf both stages are linear: one combined page. */
+	w->size_lg2 = s1.size_lg2 < s2.size_lg2 ? s1.size_lg2 : s2.size_lg2;
+	w->perm = s1.perm & s2.perm;
+	w->pa = s2.oa;
+	return 0;
+}
+
 /*
  * The miss path of a nested domain @d, inside the caller's RCU section
  * (which also keeps the parent's unlinked tables alive: it outlives @d).
@@ -185,46 +228,35 @@ static int translate_nested(const struct sio_xreq *r, struct sio_domain *d,
 			    struct sio_xlate *out)
 {
 	struct sio_iommu *iommu = r->dev->iommu;
-	struct sio_domain *p = d->parent;
-	struct sio_nest_mem m = { .s2 = p };
-	const struct sio_pt_mem mem = { sio_nest_read, sio_nest_cas, &m };
-	struct sio_pt_walk_result s1, s2;
-	unsigned int lg2, perm, vflags;
+	struct sio_nest_walk w;
+	unsigned int lg2, vflags;
 	uint64_t g0;
 	int ret;
 
 	/* Generation first, then the parent's dirty flag and both tables (domain.c). */
 	g0 = sio_iotlb_fill_begin(&iommu->iotlb);
-	m.set_ad = p->hw_ad ||
-		   (p->dirty_cap && __atomic_load_n(&p->dirty_enabled, __ATOMIC_RELAXED));
-	/* x86-64 always sets A (and D on a write) in the guest's entries. */
-	ret = sio_pt_walk(&d->s1_cfg, d->s1_root_gpa, &mem, r->iova, r->access, true, &s1);
-	if (!ret)
-		ret = sio_nest_s2_xlate(&m, s1.oa, r->access & ACC_RWX, &s2);
-	sio_stat_add(r->dev->stat_idx, SIO_STAT_WALK, 1 + m.walks);
-	sio_stat_add(r->dev->stat_idx, SIO_STAT_LOAD, s1.loads + m.loads);
-	if (ret && m.s2_failed) {
-		ret = sio_xlate_fault(r, m.reason, d->did, m.level, m.entry_addr, out);
-		out->fault.stage = 2;
-		out->fault.gpa = m.gpa;
+	if (likely(d->ngeom.fast))
+		ret = sio_nest_walk_fast(d, r->iova, r->access, &w);
+	else
+		ret = sio_nest_walk_generic(d, r->iova, r->access, &w);
+	sio_stat_add(r->dev->stat_idx, SIO_STAT_WALK, w.walks);
+	sio_stat_add(r->dev->stat_idx, SIO_STAT_LOAD, w.loads);
+	if (ret) {
+		ret = sio_xlate_fault(r, w.reason, d->did, w.level, w.entry_addr, out);
+		out->fault.stage = w.stage;
+		out->fault.gpa = w.gpa;
 		return ret;
 	}
-	if (ret)
-		return sio_xlate_fault(r, sio_pt_fault_reason(s1.fault), d->did, s1.level,
-				       s1.fault_entry_addr, out);
-
-	/* Within the smaller leaf both stages are linear: one combined page. */
-	lg2 = s1.size_lg2 < s2.size_lg2 ? s1.size_lg2 : s2.size_lg2;
-	perm = s1.perm & s2.perm;
-	vflags = perm & SIO_IOTLB_V_PERM;
+	lg2 = w.size_lg2;
+	vflags = w.perm & SIO_IOTLB_V_PERM;
 	if (r->access & SIO_PT_PRIV)
 		vflags |= SIO_IOTLB_V_PRIVREQ;
 	if (lg2 >= 6 && lg2 < 64)
 		sio_iotlb_fill(&iommu->iotlb, g0, sio_iotlb_tag(d->serial, r->has_pasid, r->pasid),
-			       d->hseed, r->iova, lg2, s2.oa & ~((1ULL << lg2) - 1), vflags);
-	out->pa = s2.oa;
+			       d->hseed, r->iova, lg2, w.pa & ~((1ULL << lg2) - 1), vflags);
+	out->pa = w.pa;
 	out->size_lg2 = lg2;
-	out->perm = perm;
+	out->perm = w.perm;
 	return 0;
 }
 

@@ -436,6 +436,57 @@ static void test_cas_bad(void **state)
 	assert_true(still_hole(g_unmapped));
 }
 
+/* ---- single-word load --------------------------------------------------- */
+
+static void test_load64(void **state)
+{
+	uint64_t *w = (uint64_t *)(void *)g_dst;
+	uint64_t *last = (uint64_t *)(void *)(g_cross + pg - 8);
+	uint64_t *p = map_or_die(pg, PROT_READ | PROT_WRITE);
+	uint64_t v;
+	unsigned int mis;
+
+	set_mode(state);
+	w[0] = CAS_A;
+	errno = 4321;
+	assert_int_equal(sio_safe_load64(up(w), &v), 0);
+	assert_true(v == CAS_A);
+	assert_int_equal(errno, 4321);
+	*last = CAS_B;
+	assert_int_equal(sio_safe_load64(up(last), &v), 0);
+	assert_true(v == CAS_B);
+	/* Read-only memory reads. */
+	assert_int_equal(sio_safe_load64(up(g_ro), &v), 0);
+	assert_true(v == *(uint64_t *)(void *)g_ro);
+	/* Bad memory: -EFAULT, *val unchanged, errno untouched. */
+	g_unmapped = fresh_hole();
+	v = 77;
+	assert_int_equal(sio_safe_load64(up(g_none), &v), -EFAULT);
+	assert_int_equal(sio_safe_load64(up(g_unmapped) + pg - 8, &v), -EFAULT);
+	assert_int_equal(sio_safe_load64(up(g_cross + pg), &v), -EFAULT);
+	assert_int_equal(sio_safe_load64(0, &v), -EFAULT);
+	assert_int_equal(sio_safe_load64(0xffff880000000000ull, &v), -EFAULT);
+	assert_int_equal(sio_safe_load64(UINT64_MAX - 7, &v), -EFAULT);
+	assert_true(v == 77);
+	assert_int_equal(errno, 4321);
+	/* Misaligned: -EINVAL without an access, even for a bad address. */
+	for (mis = 1; mis < 8; mis++) {
+		assert_int_equal(sio_safe_load64(up(w) + mis, &v), -EINVAL);
+		assert_int_equal(sio_safe_load64(up(g_none) + mis, &v), -EINVAL);
+	}
+	assert_true(v == 77);
+	/* Memory taken away after loads succeeded. */
+	p[3] = 9;
+	assert_int_equal(sio_safe_load64(up(p + 3), &v), 0);
+	assert_true(v == 9);
+	assert_int_equal(mprotect(p, pg, PROT_NONE), 0);
+	assert_int_equal(sio_safe_load64(up(p + 3), &v), -EFAULT);
+	assert_int_equal(munmap(p, pg), 0);
+	assert_int_equal(sio_safe_load64(up(p + 3), &v), -EFAULT);
+	assert_true(v == 9);
+	assert_true(still_hole(g_unmapped));
+}
+
 /* A page write-protected, then unmapped, after CASes on it succeeded. */
 static void test_cas_protect_change(void **state)
 {
@@ -1115,6 +1166,7 @@ int main(int argc, char **argv)
 		BOTH_MODES(test_cas_valid),
 		BOTH_MODES(test_cas_bad),
 		BOTH_MODES(test_cas_protect_change),
+		BOTH_MODES(test_load64),
 		BOTH_MODES(test_cas_threads),
 		BOTH_MODES(test_cas_ordering),
 		BOTH_MODES(test_fault_in),
