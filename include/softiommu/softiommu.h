@@ -740,11 +740,12 @@ int sio_fault_ring_unmap(struct sio_fault_ring_view *view);
 /**
  * sio_fault_ring_peek() / sio_fault_ring_pop() - copy up to @n pending
  * records, oldest first, to @out; pop also consumes them (one release store
- * of rec_tail).
+ * of rec_tail). rec_head is loaded only when the records known from the
+ * view's last load of it are fewer than @n.
  *
  * Return: the number copied (0: none pending), or -1 with errno EFAULT
  * (@out unwritable; nothing consumed), EIO (the header holds an impossible
- * rec_head). Records still pending when the ring was disabled stay
+ * rec_head when loaded). Records still pending when the ring was disabled stay
  * readable. Thread-safe: calls on one view are serialised; two views of one
  * region must not consume concurrently (single consumer). No system call.
  */
