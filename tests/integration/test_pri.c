@@ -865,8 +865,9 @@ TEST(race_response_vs_invalidation)
 	guest_teardown(&g);
 }
 
+/* The responder gets its own copy of the fd number: the main thread clears g->faultfd. */
 struct close_job {
-	struct guest *g;
+	int faultfd;
 	uint32_t cookie;
 	ssize_t result;
 };
@@ -874,8 +875,10 @@ struct close_job {
 static void *respond_thread(void *arg)
 {
 	struct close_job *cj = arg;
+	struct iommu_hwpt_page_response r = { .cookie = cj->cookie,
+					      .code = IOMMUFD_PAGE_RESP_SUCCESS };
 
-	cj->result = respond(cj->g, cj->cookie, IOMMUFD_PAGE_RESP_SUCCESS);
+	cj->result = WRITE(cj->faultfd, &r, sizeof(r));
 	return NULL;
 }
 
@@ -894,7 +897,7 @@ TEST(race_response_vs_fd_close)
 	REQUIRE(read_faults(&g, &rec, 1) == 1);
 	pte_set(&g, 1, P_RW_US);
 	CHECK_OK(invalidate(&g, GVA + 4096, 1));
-	cj.g = &g;
+	cj.faultfd = g.faultfd;
 	cj.cookie = rec.cookie;
 	REQUIRE(!pthread_create(&t, NULL, respond_thread, &cj));
 	CLOSE(g.faultfd);
