@@ -790,6 +790,118 @@ int sio_fault_ring_status(struct sio_fault_ring_view *view, struct sio_fault_rin
  */
 const struct sio_fault_ring_hdr *sio_fault_ring_header(const struct sio_fault_ring_view *view);
 
+/* ------------------------------------------------------------------------ */
+/* The 2020 VFIO DMA fault regions of a function                             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The fault region and fault response region of the 2020 VFIO nested
+ * interface (docs/faults.md; layouts in <softiommu/uapi/vfio_nested.h>,
+ * records in <softiommu/uapi/iommu.h>), served for an emulated function:
+ * while open, the function's page requests and the unrecoverable faults its
+ * IOMMU reports to device fault handlers become struct iommu_fault records
+ * in the fault region's ring, and the struct iommu_page_response entries
+ * the program writes to the response region's ring answer them.
+ *
+ * The calls mirror what a VFIO device fd offers for a region: pread/pwrite
+ * of the region (the header page is reachable only so), mmap of its ring
+ * (the region's one sparse-mmap area), and the fault IRQ as an eventfd.
+ */
+struct sio_dma_fault_regions;
+
+/* @which of the calls below. */
+enum sio_dma_fault_region_which {
+	SIO_DMA_FAULT_REGION = 0,		/* VFIO_REGION_SUBTYPE_NESTED_DMA_FAULT */
+	SIO_DMA_FAULT_RESPONSE_REGION = 1,	/* ..._NESTED_DMA_FAULT_RESPONSE */
+};
+
+/* What VFIO_DEVICE_GET_REGION_INFO would report for a region. */
+struct sio_dma_fault_region_info {
+	uint32_t flags;			/* VFIO_REGION_INFO_FLAG_READ | _WRITE | _MMAP */
+	uint32_t type;			/* VFIO_REGION_TYPE_NESTED */
+	uint32_t subtype;		/* VFIO_REGION_SUBTYPE_NESTED_DMA_FAULT[_RESPONSE] */
+	uint32_t cap_id;		/* VFIO_REGION_INFO_CAP_DMA_FAULT[_RESPONSE] */
+	uint32_t version;		/* the cap's record format version: 1 */
+	uint32_t __reserved;
+	uint64_t size;			/* header page + ring, in bytes */
+	uint64_t mmap_offset;		/* the sparse-mmap area: the ring */
+	uint64_t mmap_size;
+};
+
+/**
+ * sio_dev_dma_fault_regions_open() - serve the DMA fault regions of
+ * function @index: register as its fault handler.
+ *
+ * Return: the regions, or NULL with errno ENODEV (no such function), EBUSY
+ * (the function's faults are already served), ENOMEM. Thread-safe.
+ */
+struct sio_dma_fault_regions *sio_dev_dma_fault_regions_open(int index);
+
+/**
+ * sio_dma_fault_regions_close() - stop serving: page requests still
+ * unanswered are answered INVALID (their DMA fails), the handler is
+ * unregistered and the regions freed; mappings of the rings stay valid
+ * until unmapped. @r may be NULL. Must not run concurrently with other
+ * calls on @r. Return: 0.
+ */
+int sio_dma_fault_regions_close(struct sio_dma_fault_regions *r);
+
+/**
+ * sio_dma_fault_region_info() - @which region's description.
+ * Return: 0, or -1 with errno EINVAL (@which), EFAULT (@info). Thread-safe.
+ */
+int sio_dma_fault_region_info(struct sio_dma_fault_regions *r, unsigned int which,
+			      struct sio_dma_fault_region_info *info);
+
+/**
+ * sio_dma_fault_region_pread() / sio_dma_fault_region_pwrite() - read or
+ * write @count bytes at @pos of @which region, as pread()/pwrite() of a
+ * VFIO region: reads may cover any part (clipped at the end); the only
+ * write is the 4-byte index the program owns at offset 0 (tail of the
+ * fault region, head of the response region), below nb_entries. Writing
+ * the response region's head answers the responses up to it before the
+ * call returns.
+ * Return: bytes transferred, or -1 with errno EINVAL (@which, @pos beyond
+ * the region, a write other than 4 bytes at 0, an index >= nb_entries),
+ * EFAULT (@buf). Thread-safe.
+ */
+ssize_t sio_dma_fault_region_pread(struct sio_dma_fault_regions *r, unsigned int which,
+				   void *buf, size_t count, uint64_t pos);
+ssize_t sio_dma_fault_region_pwrite(struct sio_dma_fault_regions *r, unsigned int which,
+				    const void *buf, size_t count, uint64_t pos);
+
+/**
+ * sio_dma_fault_region_mmap() - map [@pos, @pos + @len) of @which region
+ * (MAP_SHARED, @prot PROT_READ and/or PROT_WRITE); unmap with munmap().
+ * Only the ring can be mapped.
+ * Return: the address, or MAP_FAILED with errno EINVAL (@which; the range
+ * starts below the ring, ends beyond the region, or is not page-aligned;
+ * @len 0), or mmap()'s errno. Thread-safe.
+ */
+void *sio_dma_fault_region_mmap(struct sio_dma_fault_regions *r, unsigned int which,
+				uint64_t pos, size_t len, int prot);
+
+/**
+ * sio_dma_fault_regions_eventfd() - the fault IRQ: an eventfd (owned by @r)
+ * incremented once per record queued. Return: the fd. Thread-safe.
+ */
+int sio_dma_fault_regions_eventfd(const struct sio_dma_fault_regions *r);
+
+/* What sio_dma_fault_regions_stats() reports. */
+struct sio_dma_fault_regions_stats {
+	uint64_t records;		/* queued in the fault region */
+	uint64_t records_dropped;	/* the ring was full: the request failed */
+	uint64_t responses;		/* consumed from the response region */
+	uint64_t responses_rejected;	/* matched no pending request, or malformed */
+};
+
+/**
+ * sio_dma_fault_regions_stats() - counters of @r.
+ * Return: 0, or -1 with errno EFAULT (@st). Thread-safe.
+ */
+int sio_dma_fault_regions_stats(struct sio_dma_fault_regions *r,
+				struct sio_dma_fault_regions_stats *st);
+
 #ifdef __cplusplus
 }
 #endif
