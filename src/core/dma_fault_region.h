@@ -96,8 +96,9 @@ int sio_dfr_push(struct sio_dfr *dfr, const struct iommu_fault *rec);
  * pread (@write false) / pwrite (@write true) of @count bytes at @pos of a
  * region, from/to user memory at @ubuf. Return: bytes transferred, or
  * -EINVAL (@pos >= size; a write that is not 4 bytes at 0; an index >=
- * nb_entries), -EFAULT (@ubuf), checked in that order; @count is clipped to
- * size - @pos first. A response-region write of head consumes the
+ * nb_entries), -EFAULT (@ubuf). Checked in this order (v13's): @pos,
+ * then @count is clipped to size - @pos, the write's size and place,
+ * @ubuf, the index. A response-region write of head consumes the
  * responses between tail and the new head before returning (CIRC_CNT of
  * the two: a head equal to tail consumes nothing).
  */
