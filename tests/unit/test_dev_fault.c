@@ -700,6 +700,56 @@ static void test_smmu_failure_unrecoverable(void **state)
 	guest_teardown(&g);
 }
 
+struct async_done {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool called;
+	ssize_t result;
+	int err;
+};
+
+static void async_cb(void *arg, ssize_t result, int err)
+{
+	struct async_done *d = arg;
+
+	pthread_mutex_lock(&d->lock);
+	d->called = true;
+	d->result = result;
+	d->err = err;
+	pthread_cond_signal(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* Asynchronous DMA: reported to the handler, resumed on the response. */
+static void test_async_dma(void **state)
+{
+	struct async_done d = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER };
+	char buf[16];
+	struct guest g;
+
+	(void)state;
+	guest_setup(&g, true, false, SIO_NO_PASID_VAL);
+	assert_int_equal(sio_pcidev_fault_handler_register(g.index, handler, &hlog), 0);
+	assert_int_equal(sio_dev_dma_read_async(g.index, SIO_NO_PASID_VAL, GVA + 4096 * 3,
+						buf, sizeof(buf), async_cb, &d), 0);
+	assert_true(hlog_wait(1));
+	assert_int_equal(hlog.recs[0].prm.addr, GVA + 4096 * 3);
+	pthread_mutex_lock(&d.lock);
+	assert_false(d.called);
+	pthread_mutex_unlock(&d.lock);
+	pte_set(&g, 3, P_RW_US);
+	assert_int_equal(invalidate(&g, GVA + 4096 * 3, 1), 0);
+	assert_int_equal(respond(&g, hlog.recs[0].prm.grpid, IOMMU_PAGE_RESP_SUCCESS, 0, 0), 0);
+	pthread_mutex_lock(&d.lock);
+	while (!d.called)
+		pthread_cond_wait(&d.cond, &d.lock);
+	pthread_mutex_unlock(&d.lock);
+	assert_int_equal(d.result, sizeof(buf));
+	assert_int_equal(d.err, 0);
+	assert_int_equal(buf[0], 'd');
+	guest_teardown(&g);
+}
+
 /* ------------------------------------------------------------------ races */
 
 struct responder {
@@ -800,6 +850,7 @@ int main(void)
 		cmocka_unit_test(test_no_handler_uses_queue),
 		cmocka_unit_test(test_unrecoverable),
 		cmocka_unit_test(test_smmu_failure_unrecoverable),
+		cmocka_unit_test(test_async_dma),
 		cmocka_unit_test(test_race_response_timeout),
 		cmocka_unit_test(test_race_destroy_pending),
 	};
