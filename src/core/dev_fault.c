@@ -86,6 +86,11 @@ void sio_dev_fault_fn_free(struct sio_dev_fault_fn *df)
 	free(df);
 }
 
+void sio_dev_fault_fn_atfork_child(struct sio_dev_fault_fn *df)
+{
+	pthread_mutex_init(&df->lock, NULL);
+}
+
 bool sio_dev_fault_pri_disabled(const struct sio_dev_fault_fn *df)
 {
 	return __atomic_load_n(&df->pri_disabled, __ATOMIC_ACQUIRE);

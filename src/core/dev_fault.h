@@ -86,6 +86,13 @@ struct sio_dev_fault_fn *sio_dev_fault_fn_alloc(void);
  */
 void sio_dev_fault_fn_free(struct sio_dev_fault_fn *df);
 
+/*
+ * In a forked child (single-threaded; from pcidev.c's handler): a fresh
+ * lock, since the parent's may have been held by a thread the child lacks.
+ * The state is kept (pending groups end with the function, INVALID).
+ */
+void sio_dev_fault_fn_atfork_child(struct sio_dev_fault_fn *df);
+
 /* Whether a FAILURE response disabled the function's PRI (until a reset). Lock-free. */
 bool sio_dev_fault_pri_disabled(const struct sio_dev_fault_fn *df);
 

@@ -275,13 +275,19 @@ void sio_pcidev_bind_unlock(void)
  * so it simply switches to fresh locks (the old ones are never touched
  * again). Bindings the child inherits belong to contexts that are foreign to
  * it and are never used there. If an allocation fails the old lock is
- * re-initialised in place instead.
+ * re-initialised in place instead. Each function's fault handler lock is
+ * re-initialised too.
  */
 static void atfork_child(void)
 {
 	pthread_rwlock_t *rw = malloc(sizeof(*rw));
 	pthread_mutex_t *mx = malloc(sizeof(*mx));
 	pthread_rwlockattr_t attr;
+	unsigned int i;
+
+	for (i = 0; i < SIO_PCIDEV_MAX; i++)
+		if (table[i])
+			sio_dev_fault_fn_atfork_child(table[i]->fault);
 
 	pthread_rwlockattr_init(&attr);
 #ifdef PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP

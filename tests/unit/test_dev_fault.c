@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include <softiommu/softiommu.h>
@@ -51,7 +52,8 @@ static struct {
 	unsigned int n;			/* records seen */
 	struct iommu_fault recs[64];	/* record i at i % 64 */
 	int fail_at;			/* the record (by n) the handler refuses; -1: none */
-} hlog = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, { { 0 } }, -1 };
+	bool block;			/* the handler waits until it is cleared */
+} hlog = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, { { 0 } }, -1, false };
 
 static int handler(void *data, const struct iommu_fault *rec)
 {
@@ -64,6 +66,8 @@ static int handler(void *data, const struct iommu_fault *rec)
 	hlog.recs[hlog.n % 64] = *rec;
 	hlog.n++;
 	pthread_cond_broadcast(&hlog.cond);
+	while (hlog.block)
+		pthread_cond_wait(&hlog.cond, &hlog.lock);
 	pthread_mutex_unlock(&hlog.lock);
 	return rc;
 }
@@ -73,6 +77,7 @@ static void hlog_reset(void)
 	pthread_mutex_lock(&hlog.lock);
 	hlog.n = 0;
 	hlog.fail_at = -1;
+	hlog.block = false;
 	memset(hlog.recs, 0, sizeof(hlog.recs));
 	pthread_mutex_unlock(&hlog.lock);
 }
@@ -750,6 +755,47 @@ static void test_async_dma(void **state)
 	guest_teardown(&g);
 }
 
+/*
+ * fork() while a thread is inside the handler (holding the function's
+ * handler lock): the child can still use the function's handler state.
+ */
+static void test_fork_in_handler(void **state)
+{
+	struct dma_job j;
+	struct guest g;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	guest_setup(&g, true, false, SIO_NO_PASID_VAL);
+	assert_int_equal(sio_pcidev_fault_handler_register(g.index, handler, &hlog), 0);
+	hlog.block = true;
+	dma_start(&j, &g, false, GVA, 8);
+	assert_true(hlog_wait(1));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		alarm(10);
+		/* The group became pending before the handler saw it. */
+		if (sio_pcidev_fault_handler_unregister(g.index) != -EBUSY)
+			_exit(1);
+		if (sio_pcidev_fault_abort_pending(g.index) != 1)
+			_exit(2);
+		_exit(sio_pcidev_fault_handler_unregister(g.index) ? 3 : 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	pthread_mutex_lock(&hlog.lock);
+	hlog.block = false;
+	pthread_cond_broadcast(&hlog.cond);
+	pthread_mutex_unlock(&hlog.lock);
+	assert_int_equal(respond(&g, hlog.recs[0].prm.grpid, IOMMU_PAGE_RESP_INVALID, 0, 0), 0);
+	dma_join(&j);
+	assert_int_equal(j.err, EFAULT);
+	guest_teardown(&g);
+}
+
 /* ------------------------------------------------------------------ races */
 
 struct responder {
@@ -851,6 +897,7 @@ int main(void)
 		cmocka_unit_test(test_unrecoverable),
 		cmocka_unit_test(test_smmu_failure_unrecoverable),
 		cmocka_unit_test(test_async_dma),
+		cmocka_unit_test(test_fork_in_handler),
 		cmocka_unit_test(test_race_response_timeout),
 		cmocka_unit_test(test_race_destroy_pending),
 	};
