@@ -18,8 +18,10 @@
  * INVALID (the DMA fails), as VT-d answers a request it could not report.
  *
  * Locking: one mutex per function's handler state, taken under no core
- * lock the caller holds except the PCI bind lock; the handler runs with it
- * held and must not block or call back into this file. Thread-safe.
+ * lock the caller holds except the PCI bind lock and the function table's
+ * read lock (pcidev.h); the handler runs with them held and must not
+ * block or call back into this file or pcidev.h. Call the functions below
+ * with no core lock held. Thread-safe.
  */
 #ifndef SIO_CORE_DEV_FAULT_H
 #define SIO_CORE_DEV_FAULT_H

@@ -15,8 +15,10 @@
  * Lock order: bind lock (pcidev.h) -> the device's and fault queue's locks
  * (inside sio_device_iopf_hwpt() and sio_fault_queue_group(), called with
  * the function table's lock released) -> pri_lock (group_done() may run
- * under dev->lock of a detach). pri_lock is a leaf: nothing is called
- * under it.
+ * under dev->lock of a detach). A function with a fault handler instead:
+ * bind lock -> table lock (read, held while the handler is told) ->
+ * the handler lock (core/dev_fault.c) -> pri_lock. pri_lock is a leaf:
+ * nothing is called under it.
  */
 #include <errno.h>
 #include <pthread.h>
