@@ -18,13 +18,20 @@
  * INVALID (the DMA fails), as VT-d answers a request it could not report.
  *
  * Locking: one mutex per function's handler state, taken under no core
- * lock the caller holds except the PCI bind lock; the handler runs with it
- * held and must not block or call back into this file. Thread-safe.
+ * lock the caller holds except the PCI bind lock and the function table's
+ * read lock (pcidev.h); the handler runs with them held and must not
+ * block or call back into this file or pcidev.h. Call the functions below
+ * with no core lock held. Thread-safe.
  */
 #ifndef SIO_CORE_DEV_FAULT_H
 #define SIO_CORE_DEV_FAULT_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include <softiommu/uapi/iommu.h>
+
+#include "iommu/iommu.h"
 
 /* Return 0, or a negative errno: the record was not taken. */
 typedef int (*sio_dev_fault_handler)(void *data, const struct iommu_fault *rec);
@@ -60,5 +67,56 @@ int sio_pcidev_fault_abort_pending(unsigned int index);
  * function is reset.
  */
 int sio_pcidev_page_response(unsigned int index, const struct iommu_page_response *msg);
+
+/*
+ * Reset function @index (VFIO_DEVICE_RESET, a PCI hot reset): complete its
+ * unanswered groups with INVALID and enable its PRI again after a FAILURE
+ * response. The handler stays registered. Return: 0, or -ENODEV.
+ */
+int sio_pcidev_fault_reset(unsigned int index);
+
+/* ---------------------------------------------- for core/pcidev.c, core/pri.c */
+
+struct sio_pcidev;
+struct sio_dev_fault_fn;
+
+/* Per-function state (struct sio_pcidev.fault); NULL when out of memory. */
+struct sio_dev_fault_fn *sio_dev_fault_fn_alloc(void);
+/*
+ * Free it once the function left the table (no reader can reach it): its
+ * unanswered groups end with INVALID and the handler is dropped.
+ */
+void sio_dev_fault_fn_free(struct sio_dev_fault_fn *df);
+
+/*
+ * In a forked child (single-threaded; from pcidev.c's handler): a fresh
+ * lock, since the parent's may have been held by a thread the child lacks.
+ * The state is kept (pending groups end with the function, INVALID).
+ */
+void sio_dev_fault_fn_atfork_child(struct sio_dev_fault_fn *df);
+
+/* Whether a FAILURE response disabled the function's PRI (until a reset). Lock-free. */
+bool sio_dev_fault_pri_disabled(const struct sio_dev_fault_fn *df);
+
+/* Whether a handler is registered now. */
+bool sio_dev_fault_has_handler(struct sio_dev_fault_fn *df);
+
+/*
+ * Report the @n records of one page request group (recs[n - 1] is the
+ * LAST_PAGE one) to the function's handler; @done(@arg, SIO_IOPF_RESP_*) is
+ * then called exactly once: on the response, an abort, a reset, the
+ * function's destroy, or before this returns when the handler fails a
+ * record (INVALID). Call under the function table's read lock.
+ * Return: 0, -ENOENT (no handler: @done is not called), -ENOMEM.
+ */
+int sio_dev_fault_report_group(struct sio_dev_fault_fn *df, const struct iommu_fault *recs,
+			       unsigned int n, void (*done)(void *arg, uint32_t code), void *arg);
+
+/*
+ * The fault @f that ended a DMA of @pdev and was no page request: an
+ * IOMMU_FAULT_DMA_UNRECOV record for the handler if the IOMMU type reports
+ * it (dev_fault.c). Call under the function table's read lock.
+ */
+void sio_dev_fault_report_unrecov(struct sio_pcidev *pdev, const struct sio_fault *f);
 
 #endif /* SIO_CORE_DEV_FAULT_H */

@@ -29,7 +29,9 @@
  *
  * Locking: one mutex per region; @respond and @signal are called with the
  * fault-response region's / fault region's mutex held and must not call
- * back into the pair. Everything is thread-safe.
+ * back into the pair. The two mutexes are never held together, so
+ * @respond may take a lock under which sio_dfr_push() is called.
+ * Everything is thread-safe.
  */
 #ifndef SIO_CORE_DMA_FAULT_REGION_H
 #define SIO_CORE_DMA_FAULT_REGION_H
@@ -60,16 +62,24 @@ struct sio_dfr_ops {
 	void *arg;
 };
 
+/* Largest nb_entries sio_dfr_create() accepts. */
+#define SIO_DFR_NB_MAX		(1u << 20)
+
 /*
- * Create a pair with @nb_entries slots in each ring (a power of two >= 2;
- * v13: VFIO_DMA_FAULT_RING_LENGTH). @ops is copied.
+ * Create a pair with @nb_entries slots in each ring (a power of two in
+ * [2, SIO_DFR_NB_MAX]; v13: VFIO_DMA_FAULT_RING_LENGTH). @ops is copied;
+ * NULL means no callbacks.
  * Return: 0 with *out, -EINVAL (@nb_entries), -ENOMEM, or memfd/mmap errors.
  */
 int sio_dfr_create(unsigned int nb_entries, const struct sio_dfr_ops *ops, struct sio_dfr **out);
 /* Free the pair; program mappings stay valid until unmapped. NULL: nothing. */
 void sio_dfr_destroy(struct sio_dfr *dfr);
 
-/* Size of a region in bytes (page + ring rounded up to pages). */
+/*
+ * Size of a region in bytes (page + ring rounded up to pages). Here and
+ * below, a @which that is not an enum sio_dfr_which value gives 0 (an
+ * empty area) or -EINVAL.
+ */
 uint64_t sio_dfr_size(const struct sio_dfr *dfr, enum sio_dfr_which which);
 /* The sparse-mmap area of a region: [*offset, *offset + *size). */
 void sio_dfr_mmap_area(const struct sio_dfr *dfr, enum sio_dfr_which which, uint64_t *offset,
@@ -86,8 +96,11 @@ int sio_dfr_push(struct sio_dfr *dfr, const struct iommu_fault *rec);
  * pread (@write false) / pwrite (@write true) of @count bytes at @pos of a
  * region, from/to user memory at @ubuf. Return: bytes transferred, or
  * -EINVAL (@pos >= size; a write that is not 4 bytes at 0; an index >=
- * nb_entries), -EFAULT (@ubuf). A response-region write of head consumes
- * the responses between tail and the new head before returning.
+ * nb_entries), -EFAULT (@ubuf). Checked in this order (v13's): @pos,
+ * then @count is clipped to size - @pos, the write's size and place,
+ * @ubuf, the index. A response-region write of head consumes the
+ * responses between tail and the new head before returning (CIRC_CNT of
+ * the two: a head equal to tail consumes nothing).
  */
 ssize_t sio_dfr_rw(struct sio_dfr *dfr, enum sio_dfr_which which, uint64_t pos, uint64_t ubuf,
 		   size_t count, bool write);
@@ -95,8 +108,10 @@ ssize_t sio_dfr_rw(struct sio_dfr *dfr, enum sio_dfr_which which, uint64_t pos, 
 /*
  * Check an mmap of [@pos, @pos + @len) of a region with @prot (PROT_*):
  * -EINVAL when it starts below the ring or ends beyond the region, or @pos
- * or @len is not page-aligned, or @len is 0. Return: 0 with the memfd and
- * the file offset to map (the caller maps them; the fd stays owned here).
+ * or @len is not page-aligned, or @len is 0 (page size:
+ * sysconf(_SC_PAGESIZE)). @prot is not restricted: both regions are
+ * READ|WRITE|MMAP, as in v13. Return: 0 with the memfd and the file offset
+ * to map (the caller maps them; the fd stays owned here).
  */
 int sio_dfr_mmap_check(const struct sio_dfr *dfr, enum sio_dfr_which which, uint64_t pos,
 		       uint64_t len, int prot, int *fd, uint64_t *file_off);
@@ -105,7 +120,7 @@ int sio_dfr_mmap_check(const struct sio_dfr *dfr, enum sio_dfr_which which, uint
 struct sio_dfr_stats {
 	uint64_t rec_pushed;
 	uint64_t rec_dropped;		/* -ENOSPC */
-	uint64_t resp_consumed;
+	uint64_t resp_consumed;		/* taken from the ring, rejected ones included */
 	uint64_t resp_rejected;		/* @respond failed or was NULL */
 };
 void sio_dfr_stats(struct sio_dfr *dfr, struct sio_dfr_stats *st);

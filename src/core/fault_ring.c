@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 
 #include "base/compiler.h"
+#include "base/memfd.h"
 #include "base/sys.h"
 #include "base/uaccess.h"
 #include "core/fault_ring.h"
@@ -245,16 +246,11 @@ int sio_fring_create(unsigned int nb_records, unsigned int nb_responses,
 	rc = geom_init(&r->g, nb_records, nb_responses);
 	if (rc)
 		goto out_free;
-	r->fd = sio_sys_memfd_create("softiommu-fault-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (r->fd < 0) {
-		rc = -errno;
-		goto out_free;
-	}
 	/* memfd pages start zeroed: no stale data ever reaches the consumer. */
-	if (sio_sys_ftruncate(r->fd, (off_t)r->g.size) ||
-	    sio_sys_fcntl(r->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
-		rc = -errno;
-		goto out_close;
+	r->fd = sio_memfd_sealed("softiommu-fault-ring", r->g.size);
+	if (r->fd < 0) {
+		rc = r->fd;
+		goto out_free;
 	}
 	rc = map_region(r->fd, &r->g, prot, &r->map, &r->map_len, sec);
 	if (rc)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "base/compiler.h"
+#include "core/dev_fault.h"
 #include "core/device.h"
 #include "core/machine.h"
 #include "core/pcidev.h"
@@ -87,6 +88,11 @@ int sio_pcidev_create(const struct sio_pcidev_cfg *cfg)
 		rc = -ENOMEM;
 		goto err_free;
 	}
+	pdev->fault = sio_dev_fault_fn_alloc();
+	if (!pdev->fault) {
+		rc = -ENOMEM;
+		goto err_free;
+	}
 	pdev->iommu = sio_machine_iommu(cfg->type);
 	if (!pdev->iommu) {
 		rc = -ENOMEM;
@@ -120,6 +126,7 @@ err_unlock:
 	pthread_rwlock_unlock(table_lock);
 	sio_iommu_dev_destroy(pdev->hw);
 err_free:
+	sio_dev_fault_fn_free(pdev->fault);
 	sio_pri_fn_put(pdev->pri);
 	free(pdev);
 	return rc;
@@ -147,6 +154,8 @@ int sio_pcidev_destroy(unsigned int index)
 	pthread_rwlock_unlock(table_lock);
 	/* No reader can hold it any more, and no fd refers to it. */
 	sio_iommu_dev_destroy(pdev->hw);
+	/* Its handler's unanswered groups end with INVALID. */
+	sio_dev_fault_fn_free(pdev->fault);
 	sio_pri_fn_put(pdev->pri);
 	free(pdev);
 	return 0;
@@ -236,13 +245,15 @@ bool sio_pcidev_any(void)
  * The report runs outside the table lock (it takes device locks); the
  * context pointer is only compared with those of bound devices there.
  */
-void sio_pcidev_report_fault(unsigned int index, const struct sio_fault *f)
+void sio_pcidev_report_fault(unsigned int index, const struct sio_fault *f, bool requested)
 {
 	struct sio_pcidev *pdev = sio_pcidev_read_lock(index);
 	struct sio_iommu_dev *hw;
 
 	if (!pdev)
 		return;
+	if (!requested)
+		sio_dev_fault_report_unrecov(pdev, f);
 	hw = pdev->hw;
 	sio_pcidev_read_unlock();
 	sio_device_report_fault(hw, f);
@@ -264,13 +275,19 @@ void sio_pcidev_bind_unlock(void)
  * so it simply switches to fresh locks (the old ones are never touched
  * again). Bindings the child inherits belong to contexts that are foreign to
  * it and are never used there. If an allocation fails the old lock is
- * re-initialised in place instead.
+ * re-initialised in place instead. Each function's fault handler lock is
+ * re-initialised too.
  */
 static void atfork_child(void)
 {
 	pthread_rwlock_t *rw = malloc(sizeof(*rw));
 	pthread_mutex_t *mx = malloc(sizeof(*mx));
 	pthread_rwlockattr_t attr;
+	unsigned int i;
+
+	for (i = 0; i < SIO_PCIDEV_MAX; i++)
+		if (table[i])
+			sio_dev_fault_fn_atfork_child(table[i]->fault);
 
 	pthread_rwlockattr_init(&attr);
 #ifdef PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP

@@ -43,6 +43,7 @@ struct sio_pcidev_cfg {
 
 struct sio_device;
 struct sio_pri_fn;
+struct sio_dev_fault_fn;
 
 struct sio_pcidev {
 	unsigned int index;
@@ -53,6 +54,7 @@ struct sio_pcidev {
 	bool bound;			/* bind lock: bound to an iommufd (one at a time) */
 	struct sio_device *idev;	/* bind lock: the DEVICE object while bound */
 	struct sio_pri_fn *pri;		/* page request state (core/pri.h), a reference */
+	struct sio_dev_fault_fn *fault;	/* fault handler state (core/dev_fault.h), owned */
 };
 
 /* The requester ID of a bus address. */
@@ -94,10 +96,12 @@ int sio_pcidev_find(uint16_t segment, uint8_t bus, uint8_t devfn);
 bool sio_pcidev_any(void);
 
 /*
- * A DMA fault @f of function @index, for its binding's vIOMMU
+ * A DMA fault @f of function @index, for its fault handler unless it was a
+ * page request (@requested: answered through the response;
+ * sio_dev_fault_report_unrecov()) and for its binding's vIOMMU
  * (sio_device_report_fault()). Nothing happens if the function is gone.
  */
-void sio_pcidev_report_fault(unsigned int index, const struct sio_fault *f);
+void sio_pcidev_report_fault(unsigned int index, const struct sio_fault *f, bool requested);
 
 void sio_pcidev_bind_lock(void);
 void sio_pcidev_bind_unlock(void);

@@ -15,8 +15,10 @@
  * Lock order: bind lock (pcidev.h) -> the device's and fault queue's locks
  * (inside sio_device_iopf_hwpt() and sio_fault_queue_group(), called with
  * the function table's lock released) -> pri_lock (group_done() may run
- * under dev->lock of a detach). pri_lock is a leaf: nothing is called
- * under it.
+ * under dev->lock of a detach). A function with a fault handler instead:
+ * bind lock -> table lock (read, held while the handler is told) ->
+ * the handler lock (core/dev_fault.c) -> pri_lock. pri_lock is a leaf:
+ * nothing is called under it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,6 +29,7 @@
 #include <softiommu/uapi/iommufd.h>
 
 #include "base/compiler.h"
+#include "core/dev_fault.h"
 #include "core/device.h"
 #include "core/fault.h"
 #include "core/hwpt.h"
@@ -254,12 +257,13 @@ static struct sio_pri_group *group_alloc(struct sio_pcidev *pdev, unsigned int n
 	return g;
 }
 
-/* Queue a group of @n pages on @hwpt. Bind lock held, @pdev bound. */
-static int queue_group(struct sio_pcidev *pdev, struct sio_hwpt *hwpt,
-		       const struct sio_pri_req *rq, const struct sio_fault *f,
-		       const uint64_t *pages, unsigned int n, struct sio_pri_group **out)
+/*
+ * A group of @n pages: its PRQ entries, its PRGI, and the implicit
+ * invalidation of its pages' IOTLB entries. Bind lock held.
+ */
+static int group_prepare(struct sio_pcidev *pdev, const struct sio_fault *f,
+			 const uint64_t *pages, unsigned int n, struct sio_pri_group **out)
 {
-	struct sio_iopf reqs[SIO_PRI_GROUP_MAX];
 	struct sio_pri_group *g;
 	unsigned int i;
 	int prgi, rc;
@@ -281,6 +285,51 @@ static int queue_group(struct sio_pcidev *pdev, struct sio_hwpt *hwpt,
 		goto err_group;
 	}
 	g->prgi = (unsigned int)prgi;
+	/*
+	 * Implicit invalidation (hw-model §1.9 step 2, VT-d): the retry must
+	 * walk. An SMMU nested domain's entries are tagged by ASID, not by
+	 * this DID, and the SMMU has no such step.
+	 */
+	for (i = 0; i < n; i++)
+		if (f->fclass == SIO_FAULT_CLASS_NONE && f->did)
+			sio_iommu_invalidate(pdev->iommu, f->did, pages[i], PAGE_SIZE_4K);
+	*out = g;
+	return 0;
+
+err_group:
+	g->refs = 1;
+	group_put(g);
+err_prq:
+	sio_iommu_prq_release(pdev->iommu, n, false);
+	return rc;
+}
+
+/* Undo group_prepare() of a group nobody else saw. */
+static void group_unprepare(struct sio_pcidev *pdev, struct sio_pri_group *g)
+{
+	unsigned int n = g->npages;
+
+	pthread_mutex_lock(&pri_lock);
+	prgi_free_locked(pdev->pri, g->prgi);
+	pthread_mutex_unlock(&pri_lock);
+	g->refs = 1;
+	group_put(g);
+	sio_iommu_prq_release(pdev->iommu, n, false);
+}
+
+/* Queue a group of @n pages on @hwpt. Bind lock held, @pdev bound. */
+static int queue_group(struct sio_pcidev *pdev, struct sio_hwpt *hwpt,
+		       const struct sio_pri_req *rq, const struct sio_fault *f,
+		       const uint64_t *pages, unsigned int n, struct sio_pri_group **out)
+{
+	struct sio_iopf reqs[SIO_PRI_GROUP_MAX];
+	struct sio_pri_group *g;
+	unsigned int i;
+	int rc;
+
+	rc = group_prepare(pdev, f, pages, n, &g);
+	if (rc)
+		return rc;
 	memset(reqs, 0, sizeof(reqs));
 	for (i = 0; i < n; i++) {
 		reqs[i].pasid_valid = rq->has_pasid;
@@ -288,34 +337,65 @@ static int queue_group(struct sio_pcidev *pdev, struct sio_hwpt *hwpt,
 		reqs[i].grpid = g->prgi;
 		reqs[i].perm = access_to_perm(rq->access);
 		reqs[i].addr = pages[i];
-		/*
-		 * Implicit invalidation (hw-model §1.9 step 2, VT-d): the
-		 * retry must walk. An SMMU nested domain's entries are tagged
-		 * by ASID, not by this DID, and the SMMU has no such step.
-		 */
-		if (f->fclass == SIO_FAULT_CLASS_NONE && f->did)
-			sio_iommu_invalidate(pdev->iommu, f->did, pages[i], PAGE_SIZE_4K);
 	}
 	rc = sio_fault_queue_group(hwpt, pdev->idev, reqs, n, group_done, g);
 	if (rc) {
+		group_unprepare(pdev, g);
 		/* -ENOENT: no queue any more (detach under way): the fault stands. */
-		if (rc == -ENOENT)
-			rc = -EACCES;
-		goto err_prgi;
+		return rc == -ENOENT ? -EACCES : rc;
 	}
 	*out = g;
 	return 0;
+}
 
-err_prgi:
-	pthread_mutex_lock(&pri_lock);
-	prgi_free_locked(pdev->pri, g->prgi);
-	pthread_mutex_unlock(&pri_lock);
-err_group:
-	g->refs = 1;
-	group_put(g);
-err_prq:
-	sio_iommu_prq_release(pdev->iommu, n, false);
-	return rc;
+static uint32_t access_to_fault_perm(unsigned int access)
+{
+	return ((access & SIO_PT_R) ? IOMMU_FAULT_PERM_READ : 0) |
+	       ((access & SIO_PT_W) ? IOMMU_FAULT_PERM_WRITE : 0) |
+	       ((access & SIO_PT_X) ? IOMMU_FAULT_PERM_EXEC : 0) |
+	       ((access & SIO_PT_PRIV) ? IOMMU_FAULT_PERM_PRIV : 0);
+}
+
+/*
+ * Report a group of @n pages to the function's fault handler, as VT-d 5.10
+ * fills page request records. Bind lock and table read lock held.
+ * Return: as queue_group(), or -ENOENT (no handler).
+ */
+static int report_group(struct sio_pcidev *pdev, const struct sio_pri_req *rq,
+			const struct sio_fault *f, const uint64_t *pages, unsigned int n,
+			struct sio_pri_group **out)
+{
+	struct iommu_fault recs[SIO_PRI_GROUP_MAX];
+	struct sio_pri_group *g;
+	unsigned int i;
+	int rc;
+
+	rc = group_prepare(pdev, f, pages, n, &g);
+	if (rc)
+		return rc;
+	memset(recs, 0, sizeof(recs));
+	for (i = 0; i < n; i++) {
+		struct iommu_fault_page_request *prm = &recs[i].prm;
+
+		recs[i].type = IOMMU_FAULT_PAGE_REQ;
+		if (rq->has_pasid) {
+			prm->flags = IOMMU_FAULT_PAGE_REQUEST_PASID_VALID |
+				     IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID;
+			prm->pasid = rq->pasid;
+		}
+		if (i == n - 1)
+			prm->flags |= IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
+		prm->grpid = g->prgi;
+		prm->perm = access_to_fault_perm(rq->access);
+		prm->addr = pages[i];
+	}
+	rc = sio_dev_fault_report_group(pdev->fault, recs, n, group_done, g);
+	if (rc) {
+		group_unprepare(pdev, g);
+		return rc;
+	}
+	*out = g;
+	return 0;
 }
 
 int sio_pri_request(unsigned int index, const struct sio_pri_req *rq, const struct sio_fault *f,
@@ -335,9 +415,24 @@ int sio_pri_request(unsigned int index, const struct sio_pri_req *rq, const stru
 		rc = -ENODEV;
 		goto out_bind;
 	}
-	if (!(pdev->cfg.caps & SIO_DEV_CAP_PRI) || !pdev->idev) {
+	if (!(pdev->cfg.caps & SIO_DEV_CAP_PRI) || sio_dev_fault_pri_disabled(pdev->fault)) {
 		sio_pcidev_read_unlock();
 		rc = -EACCES;
+		goto out_bind;
+	}
+	/*
+	 * A function with a fault handler reports there, bound or not
+	 * (dev_fault.h); -ENOENT: the handler went away meanwhile.
+	 */
+	rc = -ENOENT;
+	if (sio_dev_fault_has_handler(pdev->fault)) {
+		n = collect_pages(pdev->hw, rq, f, pages);
+		rc = report_group(pdev, rq, f, pages, n, out);
+	}
+	if (rc != -ENOENT || !pdev->idev) {
+		sio_pcidev_read_unlock();
+		if (rc == -ENOENT)
+			rc = -EACCES;
 		goto out_bind;
 	}
 	/*

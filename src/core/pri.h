@@ -54,15 +54,17 @@ struct sio_pri_req {
 
 /*
  * Make the fault @f of a request of function @index a page request group,
- * if it may be one: a stage-1 not-present or permission fault, a function
- * with SIO_DEV_CAP_PRI bound to an iommufd, and a fault queue on the HWPT
- * the request routes to (sio_device_iopf_hwpt()). The group is the page of
- * @f plus the following pages below @rq->end that also fault so (up to
- * SIO_PRI_GROUP_MAX and the PRQ depth; the scan stops at a fault of another
- * kind). Their IOTLB
- * entries are invalidated first (VT-d's implicit invalidation) so that the
- * retry walks. Takes the bind lock (and briefly the function table's read
- * lock): call with neither held.
+ * if it may be one: a stage-1 not-present or permission fault of a
+ * function with SIO_DEV_CAP_PRI whose PRI no FAILURE response disabled
+ * (core/dev_fault.h), and either a fault handler on the function (the
+ * group is reported there, bound or not), or a binding to an iommufd and
+ * a fault queue on the HWPT the request routes to (sio_device_iopf_hwpt()).
+ * The group is the page of @f plus the following pages below @rq->end that
+ * also fault so (up to SIO_PRI_GROUP_MAX and the PRQ depth; the scan stops
+ * at a fault of another kind). Their IOTLB entries are invalidated first
+ * (VT-d's implicit invalidation) so that the retry walks. Takes the bind
+ * lock and the function table's read lock (held while a handler is told):
+ * call with neither held.
  * Return: 0 with *out (wait on it: sio_pri_wait() or sio_pri_wait_async()),
  * -EACCES (not a page request: the fault stands), -ENOSPC (dropped by a
  * full PRQ or a pending overflow), -ENODEV (no such function), -ENOMEM.

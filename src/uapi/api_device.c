@@ -444,8 +444,12 @@ static uint32_t reason_to_api(enum sio_fault_reason r)
 	return SIO_DMA_FAULT_NOT_PRESENT;
 }
 
-/* Record what the IOMMU reported for a refused access. */
-static void record_iommu_fault(int index, const struct sio_fault *f, uint64_t done)
+/*
+ * Record what the IOMMU reported for a refused access (@requested: it was
+ * a page request, answered or timed out).
+ */
+static void record_iommu_fault(int index, const struct sio_fault *f, uint64_t done,
+			       bool requested)
 {
 	struct sio_dma_fault *out = &last_fault.fault;
 
@@ -460,7 +464,7 @@ static void record_iommu_fault(int index, const struct sio_fault *f, uint64_t do
 	out->stage = f->stage;
 	last_fault.index = index;
 	last_fault.valid = true;
-	sio_pcidev_report_fault((unsigned int)index, f);
+	sio_pcidev_report_fault((unsigned int)index, f, requested);
 }
 
 /* Record a bus error: translated, but the memory could not be accessed. */
@@ -493,6 +497,7 @@ struct dev_op {
 	bool write;
 	bool xlate;			/* sio_dev_translate(): @access, result in @xl */
 	bool prq_overflow;		/* the last fault's page request was dropped */
+	bool requested;			/* the last fault became a page request */
 	uint32_t pasid;
 	uint64_t iova;
 	char *buf;
@@ -545,6 +550,7 @@ static int op_run(struct dev_op *op, struct sio_pri_group **g)
 	struct sio_pri_req rq;
 	int rc;
 
+	op->requested = false;
 	rc = op_attempt(op);
 	/* Most faults are not page requests: those skip the bind lock. */
 	if (rc != -EACCES || !(op->caps & SIO_DEV_CAP_PRI))
@@ -554,8 +560,10 @@ static int op_run(struct dev_op *op, struct sio_pri_group **g)
 	rq.access = op->access;
 	rq.end = op->xlate ? op->iova + 1 : op->iova + op->len;
 	rc = sio_pri_request((unsigned int)op->index, &rq, &op->xl.fault, g);
-	if (!rc)
+	if (!rc) {
+		op->requested = true;
 		return 1;
+	}
 	if (rc == -ENOSPC) {
 		op->prq_overflow = true;
 		rc = -EACCES;
@@ -595,7 +603,7 @@ static ssize_t op_finish(struct dev_op *op, int rc)
 		return op->xlate ? 0 : (ssize_t)op->len;
 	case -EACCES:
 	case -ETIMEDOUT:
-		record_iommu_fault(op->index, &op->xl.fault, op->done);
+		record_iommu_fault(op->index, &op->xl.fault, op->done, op->requested);
 		if (op->prq_overflow)
 			last_fault.fault.reason = SIO_DMA_FAULT_PRQ_OVERFLOW;
 		return set_errno(rc == -EACCES ? -EFAULT : rc);

@@ -28,6 +28,7 @@
 #include "base/compiler.h"
 #include "base/uaccess.h"
 #include "core/ctx.h"
+#include "core/dev_fault.h"
 #include "core/device.h"
 #include "core/pcidev.h"
 #include "uapi/nodes.h"
@@ -386,7 +387,7 @@ static long vfio_get_hot_reset_info(struct vfio_df *df, uint64_t arg)
 	return sio_copy_to_user(arg, &hdr, minsz) ? -EFAULT : 0;
 }
 
-static long vfio_hot_reset(uint64_t arg)
+static long vfio_hot_reset(struct vfio_df *df, uint64_t arg)
 {
 	const size_t minsz = offsetofend(struct vfio_pci_hot_reset, count);
 	struct vfio_pci_hot_reset hdr;
@@ -399,7 +400,7 @@ static long vfio_hot_reset(uint64_t arg)
 	if (hdr.count)
 		return -EINVAL;
 	/* Every affected function (only this one) is bound to the same iommufd. */
-	return 0;
+	return sio_pcidev_fault_reset(df->pdev->index);
 }
 
 static long vfio_dev_ioctl(struct sio_file *file, unsigned int cmd, uint64_t arg)
@@ -425,11 +426,12 @@ static long vfio_dev_ioctl(struct sio_file *file, unsigned int cmd, uint64_t arg
 	case VFIO_DEVICE_GET_IRQ_INFO:
 		return vfio_get_irq_info(arg);
 	case VFIO_DEVICE_RESET:
-		return 0;
+		/* Ends unanswered page requests and a PRI disabled by FAILURE. */
+		return sio_pcidev_fault_reset(df->pdev->index);
 	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
 		return vfio_get_hot_reset_info(df, arg);
 	case VFIO_DEVICE_PCI_HOT_RESET:
-		return vfio_hot_reset(arg);
+		return vfio_hot_reset(df, arg);
 	default:
 		return -ENOTTY;
 	}

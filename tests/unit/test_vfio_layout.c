@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Numbering and layout checks for softiommu/uapi/vfio.h.
+ * Numbering and layout checks for softiommu/uapi/vfio.h, and for the 2020
+ * VFIO nested fault ABI: softiommu/uapi/vfio_nested.h (the DMA fault
+ * regions) and the 5.10 IOMMU fault records of softiommu/uapi/iommu.h.
  *
- * The header carries a static assertion for every struct size and field
+ * The headers carry a static assertion for every struct size and field
  * offset, so building this file is most of the test; the run-time checks
- * below print the offending value when a number is wrong. The header is
- * included together with iommufd.h to show the two coexist.
+ * below print the offending value when a number is wrong. The headers are
+ * included together with iommufd.h to show they coexist.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,8 +15,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <softiommu/uapi/iommu.h>
 #include <softiommu/uapi/iommufd.h>
 #include <softiommu/uapi/vfio.h>
+#include <softiommu/uapi/vfio_nested.h>
 
 struct ioctl_nr {
 	const char *name;
@@ -132,12 +136,84 @@ static void test_struct_sizes(void **state)
 	assert_int_equal(offsetof(struct vfio_region_info, offset), 24);
 }
 
+/* vsva-2020-abi §2.1, §2.2, §4.4-§4.6 (v13 numbers). */
+static void test_nested_fault_constants(void **state)
+{
+	(void)state;
+
+	assert_int_equal(VFIO_REGION_TYPE_NESTED, 4);
+	assert_int_equal(VFIO_REGION_SUBTYPE_NESTED_DMA_FAULT, 1);
+	assert_int_equal(VFIO_REGION_SUBTYPE_NESTED_DMA_FAULT_RESPONSE, 2);
+	assert_int_equal(VFIO_REGION_INFO_CAP_DMA_FAULT, 6);
+	assert_int_equal(VFIO_REGION_INFO_CAP_DMA_FAULT_RESPONSE, 7);
+	assert_int_equal(VFIO_DMA_FAULT_RING_LENGTH, 512);
+	assert_int_equal(VFIO_IRQ_TYPE_NESTED, 1);
+	assert_int_equal(VFIO_IRQ_SUBTYPE_DMA_FAULT, 1);
+
+	assert_int_equal(IOMMU_FAULT_DMA_UNRECOV, 1);
+	assert_int_equal(IOMMU_FAULT_PAGE_REQ, 2);
+	assert_int_equal(IOMMU_FAULT_REASON_UNKNOWN, 0);
+	assert_int_equal(IOMMU_FAULT_REASON_PASID_FETCH, 1);
+	assert_int_equal(IOMMU_FAULT_REASON_BAD_PASID_ENTRY, 2);
+	assert_int_equal(IOMMU_FAULT_REASON_PASID_INVALID, 3);
+	assert_int_equal(IOMMU_FAULT_REASON_WALK_EABT, 4);
+	assert_int_equal(IOMMU_FAULT_REASON_PTE_FETCH, 5);
+	assert_int_equal(IOMMU_FAULT_REASON_PERMISSION, 6);
+	assert_int_equal(IOMMU_FAULT_REASON_ACCESS, 7);
+	assert_int_equal(IOMMU_FAULT_REASON_OOR_ADDRESS, 8);
+	assert_int_equal(IOMMU_FAULT_UNRECOV_PASID_VALID, 1);
+	assert_int_equal(IOMMU_FAULT_UNRECOV_ADDR_VALID, 2);
+	assert_int_equal(IOMMU_FAULT_UNRECOV_FETCH_ADDR_VALID, 4);
+	assert_int_equal(IOMMU_FAULT_PERM_READ, 1);
+	assert_int_equal(IOMMU_FAULT_PERM_WRITE, 2);
+	assert_int_equal(IOMMU_FAULT_PERM_EXEC, 4);
+	assert_int_equal(IOMMU_FAULT_PERM_PRIV, 8);
+	assert_int_equal(IOMMU_FAULT_PAGE_REQUEST_PASID_VALID, 1);
+	assert_int_equal(IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE, 2);
+	assert_int_equal(IOMMU_FAULT_PAGE_REQUEST_PRIV_DATA, 4);
+	assert_int_equal(IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID, 8);
+
+	assert_int_equal(IOMMU_PAGE_RESP_SUCCESS, 0);
+	assert_int_equal(IOMMU_PAGE_RESP_INVALID, 1);
+	assert_int_equal(IOMMU_PAGE_RESP_FAILURE, 2);
+	assert_int_equal(IOMMU_PAGE_RESP_VERSION_1, 1);
+	assert_int_equal(IOMMU_PAGE_RESP_PASID_VALID, 1);
+}
+
+static void test_nested_fault_layout(void **state)
+{
+	(void)state;
+
+	assert_int_equal(sizeof(struct iommu_fault), 64);
+	assert_int_equal(offsetof(struct iommu_fault, event), 8);
+	assert_int_equal(offsetof(struct iommu_fault, prm), 8);
+	assert_int_equal(sizeof(struct iommu_fault_unrecoverable), 32);
+	assert_int_equal(offsetof(struct iommu_fault_unrecoverable, fetch_addr), 24);
+	assert_int_equal(sizeof(struct iommu_fault_page_request), 40);
+	assert_int_equal(offsetof(struct iommu_fault_page_request, private_data), 24);
+	assert_int_equal(sizeof(struct iommu_page_response), 24);
+	assert_int_equal(offsetof(struct iommu_page_response, version), 4);
+	assert_int_equal(offsetof(struct iommu_page_response, code), 20);
+
+	assert_int_equal(sizeof(struct vfio_region_info_cap_fault), 12);
+	assert_int_equal(offsetof(struct vfio_region_info_cap_fault, version), 8);
+	assert_int_equal(sizeof(struct vfio_region_dma_fault), 20);
+	assert_int_equal(offsetof(struct vfio_region_dma_fault, tail), 0);
+	assert_int_equal(offsetof(struct vfio_region_dma_fault, offset), 12);
+	assert_int_equal(offsetof(struct vfio_region_dma_fault, head), 16);
+	assert_int_equal(sizeof(struct vfio_region_dma_fault_response), 20);
+	assert_int_equal(offsetof(struct vfio_region_dma_fault_response, head), 0);
+	assert_int_equal(offsetof(struct vfio_region_dma_fault_response, tail), 16);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ioctl_numbers),
 		cmocka_unit_test(test_constants),
 		cmocka_unit_test(test_struct_sizes),
+		cmocka_unit_test(test_nested_fault_constants),
+		cmocka_unit_test(test_nested_fault_layout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
