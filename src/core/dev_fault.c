@@ -106,17 +106,37 @@ bool sio_dev_fault_has_handler(struct sio_dev_fault_fn *df)
 	return has;
 }
 
-int sio_pcidev_fault_handler_register(unsigned int index, sio_dev_fault_handler handler,
-				      void *data)
+/*
+ * The handler state of function @index with the function table read-locked
+ * (the function cannot go) and df->lock held; NULL (nothing held): no such
+ * function. fn_unlock() releases both.
+ */
+static struct sio_dev_fault_fn *fn_lock(unsigned int index)
 {
 	struct sio_pcidev *pdev = sio_pcidev_read_lock(index);
 	struct sio_dev_fault_fn *df;
-	int rc = 0;
 
 	if (!pdev)
-		return -ENODEV;
+		return NULL;
 	df = pdev->fault;
 	pthread_mutex_lock(&df->lock);
+	return df;
+}
+
+static void fn_unlock(struct sio_dev_fault_fn *df)
+{
+	pthread_mutex_unlock(&df->lock);
+	sio_pcidev_read_unlock();
+}
+
+int sio_pcidev_fault_handler_register(unsigned int index, sio_dev_fault_handler handler,
+				      void *data)
+{
+	struct sio_dev_fault_fn *df = fn_lock(index);
+	int rc = 0;
+
+	if (!df)
+		return -ENODEV;
 	if (df->handler) {
 		rc = -EBUSY;
 	} else if (!handler) {
@@ -125,44 +145,36 @@ int sio_pcidev_fault_handler_register(unsigned int index, sio_dev_fault_handler 
 		df->handler = handler;
 		df->data = data;
 	}
-	pthread_mutex_unlock(&df->lock);
-	sio_pcidev_read_unlock();
+	fn_unlock(df);
 	return rc;
 }
 
 int sio_pcidev_fault_handler_unregister(unsigned int index)
 {
-	struct sio_pcidev *pdev = sio_pcidev_read_lock(index);
-	struct sio_dev_fault_fn *df;
+	struct sio_dev_fault_fn *df = fn_lock(index);
 	int rc = 0;
 
-	if (!pdev)
+	if (!df)
 		return -ENODEV;
-	df = pdev->fault;
-	pthread_mutex_lock(&df->lock);
 	if (df->handler && df->pending) {
 		rc = -EBUSY;
 	} else {
 		df->handler = NULL;
 		df->data = NULL;
 	}
-	pthread_mutex_unlock(&df->lock);
-	sio_pcidev_read_unlock();
+	fn_unlock(df);
 	return rc;
 }
 
 /* Take every pending group of @index off its list (@reset: and enable PRI). */
 static int take_pending(unsigned int index, bool reset)
 {
-	struct sio_pcidev *pdev = sio_pcidev_read_lock(index);
-	struct sio_dev_fault_fn *df;
+	struct sio_dev_fault_fn *df = fn_lock(index);
 	struct pending *list;
 	int n;
 
-	if (!pdev)
+	if (!df)
 		return -ENODEV;
-	df = pdev->fault;
-	pthread_mutex_lock(&df->lock);
 	list = df->pending;
 	df->pending = NULL;
 	if (reset)
@@ -209,15 +221,12 @@ static struct pending *match_locked(struct sio_dev_fault_fn *df,
 
 int sio_pcidev_page_response(unsigned int index, const struct iommu_page_response *msg)
 {
-	struct sio_pcidev *pdev = sio_pcidev_read_lock(index);
-	struct sio_dev_fault_fn *df;
+	struct sio_dev_fault_fn *df = fn_lock(index);
 	struct pending *p = NULL;
 	int rc = -EINVAL;
 
-	if (!pdev)
+	if (!df)
 		return -ENODEV;
-	df = pdev->fault;
-	pthread_mutex_lock(&df->lock);
 	if (!df->handler)
 		goto out_unlock;
 	if (msg->version != IOMMU_PAGE_RESP_VERSION_1 ||

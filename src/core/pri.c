@@ -184,6 +184,12 @@ static bool fault_recoverable(const struct sio_fault *f)
 	       (f->reason == SIO_FAULT_NOT_PRESENT || f->reason == SIO_FAULT_PERM);
 }
 
+/* iommufd kept the 5.10 permission bits: one conversion serves both records. */
+_Static_assert(IOMMU_PGFAULT_PERM_READ == IOMMU_FAULT_PERM_READ &&
+	       IOMMU_PGFAULT_PERM_WRITE == IOMMU_FAULT_PERM_WRITE &&
+	       IOMMU_PGFAULT_PERM_EXEC == IOMMU_FAULT_PERM_EXEC &&
+	       IOMMU_PGFAULT_PERM_PRIV == IOMMU_FAULT_PERM_PRIV, "same permission bits");
+
 static uint32_t access_to_perm(unsigned int access)
 {
 	return ((access & SIO_PT_R) ? IOMMU_PGFAULT_PERM_READ : 0) |
@@ -348,13 +354,6 @@ static int queue_group(struct sio_pcidev *pdev, struct sio_hwpt *hwpt,
 	return 0;
 }
 
-static uint32_t access_to_fault_perm(unsigned int access)
-{
-	return ((access & SIO_PT_R) ? IOMMU_FAULT_PERM_READ : 0) |
-	       ((access & SIO_PT_W) ? IOMMU_FAULT_PERM_WRITE : 0) |
-	       ((access & SIO_PT_X) ? IOMMU_FAULT_PERM_EXEC : 0) |
-	       ((access & SIO_PT_PRIV) ? IOMMU_FAULT_PERM_PRIV : 0);
-}
 
 /*
  * Report a group of @n pages to the function's fault handler, as VT-d 5.10
@@ -386,7 +385,7 @@ static int report_group(struct sio_pcidev *pdev, const struct sio_pri_req *rq,
 		if (i == n - 1)
 			prm->flags |= IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE;
 		prm->grpid = g->prgi;
-		prm->perm = access_to_fault_perm(rq->access);
+		prm->perm = access_to_perm(rq->access);
 		prm->addr = pages[i];
 	}
 	rc = sio_dev_fault_report_group(pdev->fault, recs, n, group_done, g);
