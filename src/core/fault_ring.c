@@ -468,9 +468,9 @@ int sio_fring_take_responses(struct sio_fault_ring *r, struct iommu_hwpt_page_re
 	struct iommu_hwpt_page_response buf[RESP_CHUNK];
 	uint32_t nb = r->g.resp_nb, start, head, tail, used, k, rejected;
 	const struct sio_fault_ring_resp_slot *slot;
+	uint64_t v, rejected_before;
 	unsigned int taken = 0;
 	bool more = true;
-	uint64_t v;
 	int rc;
 
 	fring_lock(&r->resp_lock);
@@ -488,6 +488,7 @@ int sio_fring_take_responses(struct sio_fault_ring *r, struct iommu_hwpt_page_re
 		goto out_unlock;
 	}
 	r->resp_head_seen = head;
+	rejected_before = r->resp_rejected;
 	rc = 0;
 	while (more && taken < n && tail - start < nb) {
 		used = 0;
@@ -516,9 +517,15 @@ int sio_fring_take_responses(struct sio_fault_ring *r, struct iommu_hwpt_page_re
 		tail += used;
 		r->resp_rejected += rejected;
 	}
+	/*
+	 * resp_rejected shares its line with resp_flags, which the program's
+	 * respond reads every time: stored only when it changes, or each
+	 * response would pull that line back across before the next respond.
+	 */
+	if (r->resp_rejected != rejected_before)
+		__atomic_store_n(&r->hdr->resp_rejected, r->resp_rejected, __ATOMIC_RELAXED);
 	if (tail != r->resp_tail) {
 		r->resp_tail = tail;
-		__atomic_store_n(&r->hdr->resp_rejected, r->resp_rejected, __ATOMIC_RELAXED);
 		__atomic_store_n(&r->hdr->resp_tail, tail, __ATOMIC_RELEASE);
 	}
 	if (taken || !rc)

@@ -1122,16 +1122,24 @@ static void test_response_seq_words(void **state)
 	assert_int_equal(sio_fault_ring_take_responses(ring, out, 16), 0);
 	assert_int_equal(in.hdr->resp_tail, 5);
 	assert_int_equal(in.hdr->resp_rejected, 1);
+	/* Published only when it changes (its line is the one respond reads). */
+	in.hdr->resp_rejected = 77;
+	in.resp[1].resp = 300;
+	in.resp[1].seq = 6;
+	assert_int_equal(sio_fault_ring_take_responses(ring, out, 16), 1);
+	assert_int_equal(out[0].cookie, 300);
+	assert_int_equal(in.hdr->resp_rejected, 77);
+	in.hdr->resp_rejected = 1;
 	/*
 	 * The program's own view saw nothing of this: it writes indices 0-3,
-	 * which softiommu, now at 5, never takes; once its cached resp_tail
+	 * which softiommu, now at 6, never takes; once its cached resp_tail
 	 * leaves no room it loads the real one and reports EIO.
 	 */
 	assert_int_equal(sio_fault_ring_status(v, &st), 0);
 	assert_int_equal(st.resp_pending, 0);
 	assert_int_equal(sio_fault_ring_respond(v, out, 4), 4);
 	assert_int_equal(sio_fault_ring_take_responses(ring, out, 16), 0);
-	assert_int_equal(in.hdr->resp_tail, 5);
+	assert_int_equal(in.hdr->resp_tail, 6);
 	assert_int_equal(sio_fault_ring_respond(v, out, 1), -1);
 	assert_int_equal(errno, EIO);
 	assert_false(in.hdr->resp_flags & SIO_FAULT_RING_F_DISABLED);
