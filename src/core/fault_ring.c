@@ -10,7 +10,8 @@
  * index with a release store only after it has loaded the entries; the
  * writer reads that index (with acquire ordering) before it writes into the
  * slots it frees. The writer's index is published after the seq words, for
- * status only: no reader in here waits on it.
+ * status: no reader in here waits on it (take_responses() reads resp_head
+ * once per call to check it, not to find responses).
  *
  * Cache lines a single hand-off moves, per direction: the slot (record and
  * seq share one 64-byte line; a response and its seq one 16-byte slot).
