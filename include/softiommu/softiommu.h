@@ -557,29 +557,41 @@ int sio_dev_iommu_stats(int index, struct sio_iommu_counters *out);
  *                       writes it; the program maps it read-only
  *   offset PAGE         control page (struct sio_fault_ring_ctl): the
  *                       program writes it; softiommu maps it read-only
- *   hdr.rec_offset      record ring: rec_nb * 40 bytes; softiommu writes,
+ *   hdr.rec_offset      record ring: rec_nb struct sio_fault_ring_rec_slot
+ *                       (64 bytes, one cache line each); softiommu writes,
  *                       the program maps it read-only
- *   hdr.resp_offset     response ring: resp_nb * 8 bytes; the program
- *                       writes, softiommu maps it read-only
+ *   hdr.resp_offset     response ring: resp_nb struct sio_fault_ring_resp_slot
+ *                       (16 bytes); the program writes, softiommu maps it
+ *                       read-only
  *
  * Indices are free-running 32-bit counters; slot = index & (nb - 1), nb a
- * power of two, and a ring holds up to nb entries. Each side publishes its
- * index with a release store after writing the entries and reads the other
- * side's index with an acquire load before touching them.
+ * power of two, and a ring holds up to nb entries. An entry is handed over
+ * by its slot's seq word: the writer of entry i stores the entry, then
+ * release-stores seq = i + 1; the reader of entry i acquire-loads seq and
+ * takes the entry only if seq == i + 1 (zero-filled slots and the previous
+ * lap's i + 1 - nb never match). The reader then publishes its index (the
+ * count of entries it consumed) with a release store, which frees the
+ * slots; the writer also publishes its index, after the seq words, for
+ * status and for pollers, but the reader need not read it.
  *
  * Nothing the program writes can make softiommu access memory outside the
- * region: softiommu keeps its own indices privately, reads the program's
- * index once per batch and accepts it only if it lies between the value it
- * accepted last and the furthest the program may legitimately have reached
- * (rec_tail in [last rec_tail, rec_head], resp_head in [last resp_head,
- * resp_tail + resp_nb]). Any other value disables that direction for good
- * (SIO_FAULT_RING_F_DISABLED). Response entries are copied once, then
- * validated and used from the copy. The memfd is sealed against resizing.
- * Both mappings are zero-filled at creation.
+ * region: softiommu keeps its own indices privately and never reads a
+ * record slot. It reads the program's index once per call and accepts it
+ * only if it lies between the value it accepted last and the furthest the
+ * program may legitimately have reached (rec_tail in [last rec_tail,
+ * rec_head], resp_head in [last resp_head, resp_tail + resp_nb]). Any other
+ * value disables that direction for good (SIO_FAULT_RING_F_DISABLED). A
+ * push proves its room with the last accepted rec_tail, reading rec_tail
+ * first only when that one leaves too little room, else right after
+ * publishing; a bad value read after publishing disables the ring for the
+ * pushes that follow. A response slot is consumed when its seq word says
+ * so, at most resp_nb per call; its response is then copied by one 8-byte
+ * load, validated and used from the copy. The memfd is sealed against
+ * resizing. Both mappings are zero-filled at creation.
  */
 
 #define SIO_FAULT_RING_MAGIC	0x52464953u	/* "SIFR" in memory on little-endian */
-#define SIO_FAULT_RING_VERSION	1u
+#define SIO_FAULT_RING_VERSION	2u
 /* Largest rec_nb and resp_nb. */
 #define SIO_FAULT_RING_NB_MAX	(1u << 20)
 
@@ -595,16 +607,16 @@ enum sio_fault_ring_flags {
 struct sio_fault_ring_hdr {
 	uint32_t magic;			/* SIO_FAULT_RING_MAGIC */
 	uint32_t version;		/* SIO_FAULT_RING_VERSION */
-	uint32_t rec_size;		/* 40: sizeof(struct iommu_hwpt_pgfault) */
+	uint32_t rec_size;		/* 64: sizeof(struct sio_fault_ring_rec_slot) */
 	uint32_t rec_nb;		/* record slots, a power of two */
 	uint64_t rec_offset;		/* region offset of the record ring */
-	uint32_t resp_size;		/* 8: sizeof(struct iommu_hwpt_page_response) */
+	uint32_t resp_size;		/* 16: sizeof(struct sio_fault_ring_resp_slot) */
 	uint32_t resp_nb;		/* response slots, a power of two */
 	uint64_t resp_offset;		/* region offset of the response ring */
 	uint64_t size;			/* bytes of the whole region */
 	uint32_t __reserved0[4];
-	/* cache line 1: the record ring's producer index, alone (the consumer polls it) */
-	uint32_t rec_head;		/* records written so far (release) */
+	/* cache line 1: the record ring's producer index, alone */
+	uint32_t rec_head;		/* records written so far (release, after the seqs) */
 	uint32_t __reserved1[15];
 	/* cache line 2: record ring state that changes rarely */
 	uint32_t rec_flags;		/* enum sio_fault_ring_flags */
@@ -625,8 +637,22 @@ struct sio_fault_ring_hdr {
 struct sio_fault_ring_ctl {
 	uint32_t rec_tail;		/* records consumed so far (release) */
 	uint32_t __reserved0[15];
-	uint32_t resp_head;		/* responses written so far (release) */
+	uint32_t resp_head;		/* responses written so far (release, after the seqs) */
 	uint32_t __reserved1[15];
+};
+
+/* A record slot: one cache line, so the seq word arrives with the record. */
+struct sio_fault_ring_rec_slot {
+	uint64_t rec[5];		/* a struct iommu_hwpt_pgfault (40 bytes) */
+	uint32_t seq;			/* index + 1 once rec holds that index's record */
+	uint32_t __reserved[5];
+};
+
+/* A response slot. */
+struct sio_fault_ring_resp_slot {
+	uint64_t resp;			/* a struct iommu_hwpt_page_response (8 bytes) */
+	uint32_t seq;			/* index + 1 once resp holds that index's response */
+	uint32_t __reserved;
 };
 
 struct iommu_hwpt_pgfault;
@@ -668,11 +694,15 @@ void sio_fault_ring_destroy(struct sio_fault_ring *ring);
  * never split): all of them, or none.
  * @recs: @n records in caller memory.
  *
- * Reads the consumer's rec_tail once. Return: @n, or -1 with errno ENOSPC
- * (fewer than @n free slots: rec_overflows grows by @n and
- * SIO_FAULT_RING_F_OVERFLOW is set), EPIPE (the ring is disabled, now or
- * earlier), EINVAL (@n == 0 or @n > rec_nb), EFAULT (@recs unreadable;
- * nothing is published). Thread-safe: pushes are serialised with each other,
+ * Reads and checks the consumer's rec_tail once: before writing when the
+ * last accepted rec_tail leaves fewer than @n free slots, else after
+ * publishing. Return: @n (also when the check after publishing found a bad
+ * rec_tail: the records went to slots the consumer had freed, and the ring
+ * is disabled from then on), or -1 with errno ENOSPC (fewer than @n free
+ * slots: rec_overflows grows by @n and SIO_FAULT_RING_F_OVERFLOW is set),
+ * EPIPE (the ring is disabled, now or earlier; nothing published), EINVAL
+ * (@n == 0 or @n > rec_nb), EFAULT (@recs unreadable; nothing is
+ * published). Thread-safe: pushes are serialised with each other,
  * not with sio_fault_ring_take_responses(). No system call.
  */
 int sio_fault_ring_push(struct sio_fault_ring *ring, const struct iommu_hwpt_pgfault *recs,
@@ -682,7 +712,9 @@ int sio_fault_ring_push(struct sio_fault_ring *ring, const struct iommu_hwpt_pgf
  * sio_fault_ring_take_responses() - consume up to @n response slots.
  * @out: room for @n responses in caller memory.
  *
- * Each slot is read exactly once into a private copy; a copy whose code is
+ * Reads and checks the program's resp_head once, then consumes slots in
+ * order while their seq word marks them written (at most resp_nb). Each
+ * response is read exactly once into a private copy; a copy whose code is
  * not an enum iommufd_page_response_code is consumed but not returned
  * (resp_rejected grows). Return: the number of responses written to @out
  * (0: none pending), or -1 with errno EPIPE (the response ring is disabled,
@@ -740,12 +772,13 @@ int sio_fault_ring_unmap(struct sio_fault_ring_view *view);
 /**
  * sio_fault_ring_peek() / sio_fault_ring_pop() - copy up to @n pending
  * records, oldest first, to @out; pop also consumes them (one release store
- * of rec_tail). rec_head is loaded only when the records known from the
- * view's last load of it are fewer than @n.
+ * of rec_tail). A record is pending when its slot's seq word says so;
+ * rec_head is not read.
  *
  * Return: the number copied (0: none pending), or -1 with errno EFAULT
- * (@out unwritable; nothing consumed), EIO (the header holds an impossible
- * rec_head when loaded). Records still pending when the ring was disabled stay
+ * (@out unwritable; nothing consumed), EIO (the next slot already holds a
+ * later lap's record: the view's rec_tail was overtaken, which only a
+ * rec_tail written outside the view allows). Records still pending when the ring was disabled stay
  * readable. Thread-safe: calls on one view are serialised; two views of one
  * region must not consume concurrently (single consumer). No system call.
  */
@@ -755,8 +788,10 @@ int sio_fault_ring_pop(struct sio_fault_ring_view *view, struct iommu_hwpt_pgfau
 		       unsigned int n);
 
 /**
- * sio_fault_ring_respond() - write up to @n responses and publish them (one
- * release store of resp_head).
+ * sio_fault_ring_respond() - write up to @n responses and publish them (a
+ * release store of each slot's seq word, then of resp_head). The header's
+ * resp_tail is loaded only when the view's last load of it leaves fewer than
+ * @n free slots.
  * @resp: @n responses in caller memory.
  *
  * Return: the number written (fewer than @n when the ring has less room), or

@@ -3,11 +3,24 @@
  * The shared-memory fault ring (see fault_ring.h for the invariants and
  * include/softiommu/softiommu.h for the region layout).
  *
- * Memory ordering, per direction: the writer of entries stores them, then
- * publishes its index with a release store; the reader acquire-loads that
- * index before loading entries, and publishes its own index with a release
- * store only after it has finished loading them, so the writer, which
- * acquire-loads it, never overwrites a slot that is still being read.
+ * Memory ordering, per direction: the writer of entry i stores it, then
+ * release-stores i + 1 into the slot's seq word; the reader acquire-loads
+ * the seq word and loads the entry only if it reads i + 1, so the wait for
+ * an entry ends on the cache line that holds it. The reader publishes its
+ * index with a release store only after it has loaded the entries; the
+ * writer reads that index (with acquire ordering) before it writes into the
+ * slots it frees. The writer's index is published after the seq words, for
+ * status: no reader in here waits on it (take_responses() reads resp_head
+ * once per call to check it, not to find responses).
+ *
+ * Cache lines a single hand-off moves, per direction: the slot (record and
+ * seq share one 64-byte line; a response and its seq one 16-byte slot).
+ * The writer proves room with the last accepted index of the reader and
+ * reads the reader's line only when that leaves too little room, except
+ * for softiommu's push, which must check rec_tail at every call: it does so
+ * after publishing, so the load overlaps the hand-off instead of preceding
+ * it (a store after a pending load cannot become visible before the load
+ * completes).
  *
  * Locking: each side has one lock per direction (rec_lock, resp_lock, a
  * struct fring_lock) that serialises the calls of that direction on that
@@ -35,11 +48,18 @@
 
 #define REC_SIZE	sizeof(struct iommu_hwpt_pgfault)
 #define RESP_SIZE	sizeof(struct iommu_hwpt_page_response)
-/* Responses validated per copy to the caller in take_responses. */
+#define REC_SLOT	sizeof(struct sio_fault_ring_rec_slot)
+#define RESP_SLOT	sizeof(struct sio_fault_ring_resp_slot)
+/* Entries staged on the stack per safe copy to or from caller memory. */
+#define REC_CHUNK	32u
 #define RESP_CHUNK	64u
 
 _Static_assert(REC_SIZE == 40, "fault record size");
 _Static_assert(RESP_SIZE == 8, "page response size");
+_Static_assert(REC_SLOT == 64, "record slot: one cache line");
+_Static_assert(offsetof(struct sio_fault_ring_rec_slot, seq) == REC_SIZE, "record slot layout");
+_Static_assert(RESP_SLOT == 16, "response slot size");
+_Static_assert(offsetof(struct sio_fault_ring_resp_slot, seq) == RESP_SIZE, "response slot");
 _Static_assert(sizeof(struct sio_fault_ring_hdr) == 320, "header layout");
 _Static_assert(offsetof(struct sio_fault_ring_hdr, rec_head) == 64, "header layout");
 _Static_assert(offsetof(struct sio_fault_ring_hdr, rec_flags) == 128, "header layout");
@@ -114,12 +134,13 @@ struct sio_fault_ring {
 	size_t map_len;
 	struct sio_fault_ring_hdr *hdr;		/* RW */
 	const struct sio_fault_ring_ctl *ctl;	/* mapped read-only */
-	struct iommu_hwpt_pgfault *rec;		/* RW */
-	const uint64_t *resp;			/* mapped read-only */
+	struct sio_fault_ring_rec_slot *rec;		/* RW, never read */
+	const struct sio_fault_ring_resp_slot *resp;	/* mapped read-only */
 
 	struct fring_lock rec_lock;	/* protects the five fields below */
 	uint32_t rec_head;		/* authoritative; hdr->rec_head is a copy */
-	uint32_t rec_tail_seen;		/* last rec_tail accepted */
+	/* Last rec_tail accepted: rec_head - rec_tail_seen <= rec_nb. */
+	uint32_t rec_tail_seen;
 	uint64_t rec_overflows;
 	bool rec_disabled;
 	struct iommu_hwpt_pgfault *stage;	/* sio_fring_fill()'s buffer, rec_nb records */
@@ -137,20 +158,20 @@ struct sio_fault_ring_view {
 	size_t map_len;
 	const struct sio_fault_ring_hdr *hdr;	/* mapped read-only */
 	struct sio_fault_ring_ctl *ctl;		/* RW */
-	const struct iommu_hwpt_pgfault *rec;	/* mapped read-only */
-	struct iommu_hwpt_page_response *resp;	/* RW */
+	const struct sio_fault_ring_rec_slot *rec;	/* mapped read-only */
+	struct sio_fault_ring_resp_slot *resp;		/* RW */
 
-	struct fring_lock rec_lock;	/* protects rec_tail and rec_head_seen */
+	struct fring_lock rec_lock;	/* protects rec_tail */
 	uint32_t rec_tail;
-	/*
-	 * The last rec_head read and checked (rec_head_seen - rec_tail <= nb
-	 * when read). A call that wants no more than the records it already
-	 * covers does not load hdr->rec_head again: the producer's line then
-	 * stays in the producer's cache instead of moving at every pop.
-	 */
-	uint32_t rec_head_seen;
-	struct fring_lock resp_lock;	/* protects resp_head */
+	struct fring_lock resp_lock;	/* protects resp_head and resp_tail_seen */
 	uint32_t resp_head;
+	/*
+	 * The last resp_tail loaded and checked (resp_head - resp_tail_seen <=
+	 * nb). Room proven with it is real: softiommu's resp_tail only grows.
+	 * It is reloaded only when it leaves too little room, so softiommu's
+	 * line is not pulled over at every respond.
+	 */
+	uint32_t resp_tail_seen;
 };
 
 static bool nb_valid(uint32_t nb)
@@ -169,8 +190,8 @@ static int geom_init(struct fring_geom *g, uint32_t rec_nb, uint32_t resp_nb)
 	g->resp_nb = resp_nb;
 	g->len[SEC_HDR] = g->page;
 	g->len[SEC_CTL] = g->page;
-	g->len[SEC_REC] = SIO_ALIGN_UP((size_t)rec_nb * REC_SIZE, g->page);
-	g->len[SEC_RESP] = SIO_ALIGN_UP((size_t)resp_nb * RESP_SIZE, g->page);
+	g->len[SEC_REC] = SIO_ALIGN_UP((size_t)rec_nb * REC_SLOT, g->page);
+	g->len[SEC_RESP] = SIO_ALIGN_UP((size_t)resp_nb * RESP_SLOT, g->page);
 	g->off[SEC_HDR] = 0;
 	g->off[SEC_CTL] = g->page;
 	g->off[SEC_REC] = 2 * g->page;
@@ -261,10 +282,10 @@ int sio_fring_create(unsigned int nb_records, unsigned int nb_responses,
 	r->resp = sec[SEC_RESP];
 	r->hdr->magic = SIO_FAULT_RING_MAGIC;
 	r->hdr->version = SIO_FAULT_RING_VERSION;
-	r->hdr->rec_size = REC_SIZE;
+	r->hdr->rec_size = REC_SLOT;
 	r->hdr->rec_nb = r->g.rec_nb;
 	r->hdr->rec_offset = r->g.off[SEC_REC];
-	r->hdr->resp_size = RESP_SIZE;
+	r->hdr->resp_size = RESP_SLOT;
 	r->hdr->resp_nb = r->g.resp_nb;
 	r->hdr->resp_offset = r->g.off[SEC_RESP];
 	r->hdr->size = r->g.size;
@@ -293,75 +314,112 @@ void sio_fring_destroy(struct sio_fault_ring *ring)
 	free(ring);
 }
 
-/*
- * Read and check the consumer's index (once), and return the free slots.
- * rec_lock held. -EPIPE: the ring is, or now becomes, disabled.
- */
-static int rec_room_locked(struct sio_fault_ring *r, uint32_t *room)
+/* Free record slots by the last accepted rec_tail (a lower bound). rec_lock held. */
+static uint32_t rec_room_locked(const struct sio_fault_ring *r)
 {
-	uint32_t head = r->rec_head, tail;
+	return r->g.rec_nb - (r->rec_head - r->rec_tail_seen);
+}
 
-	if (r->rec_disabled)
-		return -EPIPE;
-	tail = __atomic_load_n(&r->ctl->rec_tail, __ATOMIC_ACQUIRE);
-	/* Accept only [rec_tail_seen, head]: backwards or past head is garbage. */
-	if (tail - r->rec_tail_seen > head - r->rec_tail_seen) {
+/*
+ * The one read of the consumer's index in a push or fill: accept it only in
+ * [rec_tail_seen, rec_head] (backwards or past head is garbage), else
+ * disable the ring. rec_lock held. -EPIPE: the ring is now disabled.
+ */
+static int rec_check_tail_locked(struct sio_fault_ring *r)
+{
+	uint32_t tail = __atomic_load_n(&r->ctl->rec_tail, __ATOMIC_RELAXED);
+
+	/* The consumer's loads of the slots it freed precede our later stores. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (tail - r->rec_tail_seen > r->rec_head - r->rec_tail_seen) {
 		r->rec_disabled = true;
 		set_flag(&r->hdr->rec_flags, SIO_FAULT_RING_F_DISABLED);
 		return -EPIPE;
 	}
 	r->rec_tail_seen = tail;
-	*room = r->g.rec_nb - (head - tail);
 	return 0;
 }
 
-/* Copy @n records from @recs (in @from_user memory or trusted) and publish them. */
-static int rec_publish_locked(struct sio_fault_ring *r, const struct iommu_hwpt_pgfault *recs,
-			      uint32_t n, bool from_user)
+/* Store @n trusted records into the slots of indices @at on; publishes nothing. */
+static void rec_write_locked(struct sio_fault_ring *r, uint32_t at,
+			     const struct iommu_hwpt_pgfault *recs, uint32_t n)
 {
-	uint32_t nb = r->g.rec_nb, head = r->rec_head, slot, first;
+	uint32_t mask = r->g.rec_nb - 1, i;
 
-	slot = head & (nb - 1);
-	first = sio_min(n, nb - slot);
-	if (from_user) {
-		if (sio_copy_from_user(&r->rec[slot], (uintptr_t)recs, first * REC_SIZE) ||
-		    sio_copy_from_user(&r->rec[0], (uintptr_t)(recs + first),
-				       (n - first) * REC_SIZE))
-			return -EFAULT;
-	} else {
-		memcpy(&r->rec[slot], recs, first * REC_SIZE);
-		memcpy(&r->rec[0], recs + first, (n - first) * REC_SIZE);
-	}
-	r->rec_head = head + n;
-	__atomic_store_n(&r->hdr->rec_head, r->rec_head, __ATOMIC_RELEASE);
-	return (int)n;
+	for (i = 0; i < n; i++)
+		memcpy(r->rec[(at + i) & mask].rec, &recs[i], REC_SIZE);
 }
 
+/* Hand over the @n records written from rec_head on: their seq words, then rec_head. */
+static void rec_publish_locked(struct sio_fault_ring *r, uint32_t n)
+{
+	uint32_t head = r->rec_head, mask = r->g.rec_nb - 1, i;
+
+	for (i = 0; i < n; i++)
+		__atomic_store_n(&r->rec[(head + i) & mask].seq, head + i + 1, __ATOMIC_RELEASE);
+	r->rec_head = head + n;
+	__atomic_store_n(&r->hdr->rec_head, r->rec_head, __ATOMIC_RELEASE);
+}
+
+static void rec_overflow_locked(struct sio_fault_ring *r, uint32_t n)
+{
+	r->rec_overflows += n;
+	__atomic_store_n(&r->hdr->rec_overflows, r->rec_overflows, __ATOMIC_RELAXED);
+	set_flag(&r->hdr->rec_flags, SIO_FAULT_RING_F_OVERFLOW);
+}
+
+/*
+ * The room is proven with rec_tail_seen; rec_tail is read first only when
+ * that leaves fewer than @n slots. Otherwise the push's check of rec_tail
+ * comes after publishing: the records went to slots freed by an accepted
+ * rec_tail whatever the consumer wrote since, and a bad rec_tail disables
+ * the ring for every later push. Either way exactly one read per call.
+ */
 int sio_fring_push(struct sio_fault_ring *r, const struct iommu_hwpt_pgfault *recs,
 		   unsigned int n)
 {
-	uint32_t room;
+	struct iommu_hwpt_pgfault buf[REC_CHUNK];
+	bool checked = false;
+	uint32_t done, k;
 	int rc;
 
 	if (!n || n > r->g.rec_nb)
 		return -EINVAL;
 	fring_lock(&r->rec_lock);
-	rc = rec_room_locked(r, &room);
-	if (rc)
-		goto out_unlock;
-	if (n > room) {
-		r->rec_overflows += n;
-		__atomic_store_n(&r->hdr->rec_overflows, r->rec_overflows, __ATOMIC_RELAXED);
-		set_flag(&r->hdr->rec_flags, SIO_FAULT_RING_F_OVERFLOW);
-		rc = -ENOSPC;
+	if (r->rec_disabled) {
+		rc = -EPIPE;
 		goto out_unlock;
 	}
-	rc = rec_publish_locked(r, recs, n, true);
+	if (n > rec_room_locked(r)) {
+		checked = true;
+		rc = rec_check_tail_locked(r);
+		if (rc)
+			goto out_unlock;
+		if (n > rec_room_locked(r)) {
+			rec_overflow_locked(r, n);
+			rc = -ENOSPC;
+			goto out_unlock;
+		}
+	}
+	for (done = 0; done < n; done += k) {
+		k = sio_min(n - done, REC_CHUNK);
+		if (sio_copy_from_user(buf, (uintptr_t)(recs + done), k * REC_SIZE)) {
+			rc = -EFAULT;
+			goto out_check;
+		}
+		rec_write_locked(r, r->rec_head + done, buf, k);
+	}
+	rec_publish_locked(r, n);
+	rc = (int)n;
+out_check:
+	if (!checked)
+		(void)rec_check_tail_locked(r);
 out_unlock:
 	fring_unlock(&r->rec_lock);
 	return rc;
 }
 
+/* The exact room, so the pump moves every group that fits: rec_tail is read first. */
 int sio_fring_fill(struct sio_fault_ring *r,
 		   int (*fill)(void *arg, struct iommu_hwpt_pgfault *buf, unsigned int room),
 		   void *arg)
@@ -370,8 +428,11 @@ int sio_fring_fill(struct sio_fault_ring *r,
 	int rc;
 
 	fring_lock(&r->rec_lock);
-	rc = rec_room_locked(r, &room);
-	if (rc || !room)
+	rc = r->rec_disabled ? -EPIPE : rec_check_tail_locked(r);
+	if (rc)
+		goto out_unlock;
+	room = rec_room_locked(r);
+	if (!room)
 		goto out_unlock;
 	if (!r->stage) {
 		r->stage = calloc(r->g.rec_nb, REC_SIZE);
@@ -381,20 +442,32 @@ int sio_fring_fill(struct sio_fault_ring *r,
 		}
 	}
 	rc = fill(arg, r->stage, room);
-	if (rc > 0)
-		rc = rec_publish_locked(r, r->stage, sio_min((uint32_t)rc, room), false);
+	if (rc > 0) {
+		room = sio_min((uint32_t)rc, room);
+		rec_write_locked(r, r->rec_head, r->stage, room);
+		rec_publish_locked(r, room);
+		rc = (int)room;
+	}
 out_unlock:
 	fring_unlock(&r->rec_lock);
 	return rc;
 }
 
+/*
+ * resp_head is read once and checked; it is not what makes a slot
+ * consumable (its seq word is), so it bounds nothing below. At most nb
+ * slots per call, so a program rewriting seq words ahead of us cannot keep
+ * the call going.
+ */
 int sio_fring_take_responses(struct sio_fault_ring *r, struct iommu_hwpt_page_response *out,
 			     unsigned int n)
 {
 	struct iommu_hwpt_page_response buf[RESP_CHUNK];
-	uint32_t nb = r->g.resp_nb, head, tail, avail, used, k, rejected;
+	uint32_t nb = r->g.resp_nb, start, head, tail, used, k, rejected;
+	const struct sio_fault_ring_resp_slot *slot;
+	uint64_t v, rejected_before;
 	unsigned int taken = 0;
-	uint64_t v;
+	bool more = true;
 	int rc;
 
 	fring_lock(&r->resp_lock);
@@ -402,9 +475,8 @@ int sio_fring_take_responses(struct sio_fault_ring *r, struct iommu_hwpt_page_re
 		rc = -EPIPE;
 		goto out_unlock;
 	}
-	tail = r->resp_tail;
-	/* The one read of the producer's index in this call. */
-	head = __atomic_load_n(&r->ctl->resp_head, __ATOMIC_ACQUIRE);
+	start = tail = r->resp_tail;
+	head = __atomic_load_n(&r->ctl->resp_head, __ATOMIC_RELAXED);
 	/* Accept only [resp_head_seen, tail + nb]. */
 	if (head - r->resp_head_seen > tail + nb - r->resp_head_seen) {
 		r->resp_disabled = true;
@@ -413,15 +485,20 @@ int sio_fring_take_responses(struct sio_fault_ring *r, struct iommu_hwpt_page_re
 		goto out_unlock;
 	}
 	r->resp_head_seen = head;
-	avail = head - tail;
+	rejected_before = r->resp_rejected;
 	rc = 0;
-	while (avail && taken < n) {
+	while (more && taken < n && tail - start < nb) {
 		used = 0;
 		k = 0;
 		rejected = 0;
-		while (used < avail && k < RESP_CHUNK && taken + k < n) {
+		while (k < RESP_CHUNK && taken + k < n && tail + used - start < nb) {
+			slot = &r->resp[(tail + used) & (nb - 1)];
+			if (__atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE) != tail + used + 1) {
+				more = false;
+				break;
+			}
 			/* One fetch; everything below looks at the copy only. */
-			v = __atomic_load_n(&r->resp[(tail + used) & (nb - 1)], __ATOMIC_RELAXED);
+			v = __atomic_load_n(&slot->resp, __ATOMIC_RELAXED);
 			used++;
 			memcpy(&buf[k], &v, sizeof(v));
 			if (buf[k].code > IOMMUFD_PAGE_RESP_INVALID)
@@ -435,12 +512,17 @@ int sio_fring_take_responses(struct sio_fault_ring *r, struct iommu_hwpt_page_re
 		}
 		taken += k;
 		tail += used;
-		avail -= used;
 		r->resp_rejected += rejected;
 	}
+	/*
+	 * resp_rejected shares its line with resp_flags, which the program's
+	 * respond reads every time: stored only when it changes, or each
+	 * response would pull that line back across before the next respond.
+	 */
+	if (r->resp_rejected != rejected_before)
+		__atomic_store_n(&r->hdr->resp_rejected, r->resp_rejected, __ATOMIC_RELAXED);
 	if (tail != r->resp_tail) {
 		r->resp_tail = tail;
-		__atomic_store_n(&r->hdr->resp_rejected, r->resp_rejected, __ATOMIC_RELAXED);
 		__atomic_store_n(&r->hdr->resp_tail, tail, __ATOMIC_RELEASE);
 	}
 	if (taken || !rc)
@@ -478,7 +560,7 @@ static int view_geom(int fd, struct fring_geom *g)
 	memcpy(&h, p, sizeof(h));
 	sio_sys_munmap(p, (size_t)page);
 	if (h.magic != SIO_FAULT_RING_MAGIC || h.version != SIO_FAULT_RING_VERSION ||
-	    h.rec_size != REC_SIZE || h.resp_size != RESP_SIZE ||
+	    h.rec_size != REC_SLOT || h.resp_size != RESP_SLOT ||
 	    geom_init(g, h.rec_nb, h.resp_nb) || h.rec_offset != g->off[SEC_REC] ||
 	    h.resp_offset != g->off[SEC_RESP] || h.size != g->size ||
 	    (uint64_t)st.st_size != g->size)
@@ -511,9 +593,9 @@ int sio_fring_map(int fd, struct sio_fault_ring_view **out)
 	v->resp = sec[SEC_RESP];
 	v->rec_tail = __atomic_load_n(&v->ctl->rec_tail, __ATOMIC_RELAXED);
 	v->resp_head = __atomic_load_n(&v->ctl->resp_head, __ATOMIC_RELAXED);
-	v->rec_head_seen = __atomic_load_n(&v->hdr->rec_head, __ATOMIC_ACQUIRE);
-	if (v->rec_head_seen - v->rec_tail > v->g.rec_nb ||
-	    v->resp_head - __atomic_load_n(&v->hdr->resp_tail, __ATOMIC_ACQUIRE) > v->g.resp_nb) {
+	v->resp_tail_seen = __atomic_load_n(&v->hdr->resp_tail, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&v->hdr->rec_head, __ATOMIC_ACQUIRE) - v->rec_tail > v->g.rec_nb ||
+	    v->resp_head - v->resp_tail_seen > v->g.resp_nb) {
 		rc = -EINVAL;
 		goto out_unmap;
 	}
@@ -535,45 +617,51 @@ void sio_fring_unmap(struct sio_fault_ring_view *v)
 	free(v);
 }
 
+/*
+ * A record is pending when its slot's seq word is its index + 1. A slot
+ * whose seq is a later lap's (seq - want in [nb, 2^31)) was overwritten
+ * before the view read it, which only a rec_tail written behind the view's
+ * back allows: -EIO when that is the first slot asked for.
+ */
 static int view_read(struct sio_fault_ring_view *v, struct iommu_hwpt_pgfault *out,
 		     unsigned int n, bool consume)
 {
-	uint32_t nb = v->g.rec_nb, head, tail, avail, k, slot, first;
+	struct iommu_hwpt_pgfault buf[REC_CHUNK];
+	uint32_t nb = v->g.rec_nb, tail, got = 0, k, seq, want;
+	const struct sio_fault_ring_rec_slot *slot;
+	bool more = true;
 	int rc;
 
 	fring_lock(&v->rec_lock);
 	tail = v->rec_tail;
-	head = v->rec_head_seen;
-	avail = head - tail;
-	/*
-	 * Reload only when the known records do not cover @n; the acquire
-	 * that made them visible was the load that found them. Known records
-	 * are never overwritten unless the program moved rec_tail past them
-	 * (its own fault: what it then reads is unspecified, and an impossible
-	 * rec_head is reported when next loaded).
-	 */
-	if (avail < n) {
-		head = __atomic_load_n(&v->hdr->rec_head, __ATOMIC_ACQUIRE);
-		avail = head - tail;
-		if (avail > nb) {
-			rc = -EIO;
+	while (more && got < n && got < nb) {
+		k = 0;
+		while (k < REC_CHUNK && got + k < n && got + k < nb) {
+			want = tail + got + k + 1;
+			slot = &v->rec[(want - 1) & (nb - 1)];
+			seq = __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE);
+			if (seq != want) {
+				if (!got && !k && seq - want >= nb && seq - want < 0x80000000u) {
+					rc = -EIO;
+					goto out_unlock;
+				}
+				more = false;
+				break;
+			}
+			memcpy(&buf[k], slot->rec, REC_SIZE);
+			k++;
+		}
+		if (sio_copy_to_user((uintptr_t)(out + got), buf, k * REC_SIZE)) {
+			rc = -EFAULT;
 			goto out_unlock;
 		}
-		v->rec_head_seen = head;
+		got += k;
 	}
-	k = sio_min(avail, n);
-	slot = tail & (nb - 1);
-	first = sio_min(k, nb - slot);
-	if (sio_copy_to_user((uintptr_t)out, &v->rec[slot], first * REC_SIZE) ||
-	    sio_copy_to_user((uintptr_t)(out + first), &v->rec[0], (k - first) * REC_SIZE)) {
-		rc = -EFAULT;
-		goto out_unlock;
-	}
-	if (consume && k) {
-		v->rec_tail = tail + k;
+	if (consume && got) {
+		v->rec_tail = tail + got;
 		__atomic_store_n(&v->ctl->rec_tail, v->rec_tail, __ATOMIC_RELEASE);
 	}
-	rc = (int)k;
+	rc = (int)got;
 out_unlock:
 	fring_unlock(&v->rec_lock);
 	return rc;
@@ -594,7 +682,9 @@ int sio_fring_pop(struct sio_fault_ring_view *v, struct iommu_hwpt_pgfault *out,
 int sio_fring_respond(struct sio_fault_ring_view *v,
 		      const struct iommu_hwpt_page_response *resp, unsigned int n)
 {
-	uint32_t nb = v->g.resp_nb, head, tail, used, k, slot, first;
+	struct iommu_hwpt_page_response buf[RESP_CHUNK];
+	uint32_t nb = v->g.resp_nb, mask = nb - 1, head, tail, k, done, c, i;
+	uint64_t w;
 	int rc;
 
 	fring_lock(&v->resp_lock);
@@ -603,30 +693,46 @@ int sio_fring_respond(struct sio_fault_ring_view *v,
 		goto out_unlock;
 	}
 	head = v->resp_head;
-	tail = __atomic_load_n(&v->hdr->resp_tail, __ATOMIC_ACQUIRE);
-	used = head - tail;
-	if (used > nb) {
-		rc = -EIO;
-		goto out_unlock;
+	if (n > nb - (head - v->resp_tail_seen)) {
+		tail = __atomic_load_n(&v->hdr->resp_tail, __ATOMIC_ACQUIRE);
+		if (head - tail > nb) {
+			rc = -EIO;
+			goto out_unlock;
+		}
+		v->resp_tail_seen = tail;
 	}
-	k = sio_min(n, nb - used);
+	k = sio_min(n, nb - (head - v->resp_tail_seen));
 	if (!k) {
 		rc = n ? -ENOSPC : 0;
 		goto out_unlock;
 	}
-	slot = head & (nb - 1);
-	first = sio_min(k, nb - slot);
-	if (sio_copy_from_user(&v->resp[slot], (uintptr_t)resp, first * RESP_SIZE) ||
-	    sio_copy_from_user(&v->resp[0], (uintptr_t)(resp + first), (k - first) * RESP_SIZE)) {
-		rc = -EFAULT;
-		goto out_unlock;
+	/* Every response is stored before any seq word: EFAULT publishes nothing. */
+	for (done = 0; done < k; done += c) {
+		c = sio_min(k - done, RESP_CHUNK);
+		if (sio_copy_from_user(buf, (uintptr_t)(resp + done), c * RESP_SIZE)) {
+			rc = -EFAULT;
+			goto out_unlock;
+		}
+		for (i = 0; i < c; i++) {
+			memcpy(&w, &buf[i], sizeof(w));
+			__atomic_store_n(&v->resp[(head + done + i) & mask].resp, w,
+					 __ATOMIC_RELAXED);
+		}
 	}
+	for (i = 0; i < k; i++)
+		__atomic_store_n(&v->resp[(head + i) & mask].seq, head + i + 1, __ATOMIC_RELEASE);
 	v->resp_head = head + k;
 	__atomic_store_n(&v->ctl->resp_head, v->resp_head, __ATOMIC_RELEASE);
 	rc = (int)k;
 out_unlock:
 	fring_unlock(&v->resp_lock);
 	return rc;
+}
+
+/* @ahead - @behind, or 0 while a seq-based consumer is ahead of the published index. */
+static uint32_t pending(uint32_t ahead, uint32_t behind)
+{
+	return ahead - behind < 0x80000000u ? ahead - behind : 0;
 }
 
 int sio_fring_status(struct sio_fault_ring_view *v, struct sio_fault_ring_status *st)
@@ -637,12 +743,12 @@ int sio_fring_status(struct sio_fault_ring_view *v, struct sio_fault_ring_status
 	memset(&s, 0, sizeof(s));
 	s.rec_flags = __atomic_load_n(&h->rec_flags, __ATOMIC_ACQUIRE);
 	s.rec_overflows = __atomic_load_n(&h->rec_overflows, __ATOMIC_RELAXED);
-	s.rec_pending = __atomic_load_n(&h->rec_head, __ATOMIC_ACQUIRE) -
-			__atomic_load_n(&v->ctl->rec_tail, __ATOMIC_RELAXED);
+	s.rec_pending = pending(__atomic_load_n(&h->rec_head, __ATOMIC_ACQUIRE),
+				__atomic_load_n(&v->ctl->rec_tail, __ATOMIC_RELAXED));
 	s.resp_flags = __atomic_load_n(&h->resp_flags, __ATOMIC_ACQUIRE);
 	s.resp_rejected = __atomic_load_n(&h->resp_rejected, __ATOMIC_RELAXED);
-	s.resp_pending = __atomic_load_n(&v->ctl->resp_head, __ATOMIC_RELAXED) -
-			 __atomic_load_n(&h->resp_tail, __ATOMIC_ACQUIRE);
+	s.resp_pending = pending(__atomic_load_n(&v->ctl->resp_head, __ATOMIC_RELAXED),
+				 __atomic_load_n(&h->resp_tail, __ATOMIC_ACQUIRE));
 	if (sio_copy_to_user((uintptr_t)st, &s, sizeof(s)))
 		return -EFAULT;
 	return 0;

@@ -15,10 +15,14 @@
  *    copies in the header page are only published, never read back;
  *  - the program's index is read once per call and accepted only inside
  *    [last accepted, furthest possible]; otherwise that direction is
- *    disabled for good and every later call fails with -EPIPE;
+ *    disabled for good and every later call fails with -EPIPE (a push
+ *    proves its room with the last accepted rec_tail and, when that
+ *    suffices, reads rec_tail after publishing);
  *  - every slot index is masked with nb - 1, so no access leaves the ring;
- *  - a response slot is read by one 8-byte load into a private copy, which
- *    alone is validated and used.
+ *  - a record slot is never read; a response slot is consumed only when
+ *    its seq word is its index + 1, at most resp_nb per call, and its
+ *    response is read by one 8-byte load into a private copy, which alone
+ *    is validated and used.
  *
  * All functions return 0 / a count or a negative errno. Caller buffers are
  * accessed through base/uaccess (-EFAULT, never a crash).

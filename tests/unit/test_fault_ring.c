@@ -39,7 +39,8 @@ struct insp {
 	size_t size;
 	struct sio_fault_ring_hdr *hdr;
 	struct sio_fault_ring_ctl *ctl;
-	uint64_t *resp;
+	struct sio_fault_ring_rec_slot *rec;
+	struct sio_fault_ring_resp_slot *resp;
 };
 
 static uint64_t rnd_state;
@@ -100,6 +101,7 @@ static void insp_map(struct insp *in, struct sio_fault_ring *ring)
 	in->size = h.size;
 	in->hdr = p;
 	in->ctl = (void *)(in->base + sysconf(_SC_PAGESIZE));
+	in->rec = (void *)(in->base + h.rec_offset);
 	in->resp = (void *)(in->base + h.resp_offset);
 }
 
@@ -117,16 +119,21 @@ static bool all_zero(const uint8_t *p, size_t len)
 }
 
 /*
- * Nothing but the record slots, the producer's fields of the header and the
- * consumer's indices was ever written: the slack after the last record
- * slot, the reserved header words and, when @resp_untouched, the response
- * ring are still zero.
+ * Nothing but the record slots' records and seq words, the producer's
+ * fields of the header and the consumer's indices was ever written: the
+ * reserved words of every record slot, the slack after the last one, the
+ * reserved header words and, when @resp_untouched, the response ring are
+ * still zero.
  */
 static void check_untouched(const struct insp *in, bool resp_untouched)
 {
 	const struct sio_fault_ring_hdr *h = in->hdr;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t rec_end = h->rec_offset + (size_t)h->rec_nb * 40;
+	size_t rec_end = h->rec_offset + (size_t)h->rec_nb * 64;
+
+	for (uint32_t i = 0; i < h->rec_nb; i++)
+		assert_true(all_zero((const uint8_t *)in->rec[i].__reserved,
+				     sizeof(in->rec[i].__reserved)));
 
 	assert_true(all_zero(in->base + rec_end, h->resp_offset - rec_end));
 	assert_true(all_zero((const uint8_t *)&h->__reserved0, sizeof(h->__reserved0)));
@@ -156,13 +163,13 @@ static void test_layout_and_zero_fill(void **state)
 	insp_map(&in, ring);
 	assert_int_equal(in.hdr->magic, SIO_FAULT_RING_MAGIC);
 	assert_int_equal(in.hdr->version, SIO_FAULT_RING_VERSION);
-	assert_int_equal(in.hdr->rec_size, 40);
+	assert_int_equal(in.hdr->rec_size, 64);
 	assert_int_equal(in.hdr->rec_nb, 128);
 	assert_int_equal(in.hdr->rec_offset, 2 * page);
-	assert_int_equal(in.hdr->resp_size, 8);
+	assert_int_equal(in.hdr->resp_size, 16);
 	assert_int_equal(in.hdr->resp_nb, 64);
-	assert_int_equal(in.hdr->resp_offset, 2 * page + ((128 * 40 + page - 1) & ~(page - 1)));
-	assert_int_equal(in.hdr->size, in.hdr->resp_offset + page);
+	assert_int_equal(in.hdr->resp_offset, 2 * page + ((128 * 64 + page - 1) & ~(page - 1)));
+	assert_int_equal(in.hdr->size, in.hdr->resp_offset + ((64 * 16 + page - 1) & ~(page - 1)));
 	assert_int_equal(lseek(sio_fault_ring_fd(ring), 0, SEEK_END), (off_t)in.hdr->size);
 	/* Everything but the geometry starts zeroed. */
 	assert_int_equal(in.hdr->rec_head, 0);
@@ -404,17 +411,21 @@ static void test_full_ring_overflow(void **state)
 /* ------------------------------------------------------- garbage rec_tail */
 
 /*
- * Sequential: a model of the producer's rule (a tail is accepted only in
- * [last accepted, head]) predicts every push result while the test mixes
- * pushes, legitimate pops and garbage tails of every kind. The model also
- * knows what every slot must hold, so a write to the wrong slot shows, and
- * models the view's rule: rec_head is reloaded (and checked: EIO) only when
- * the records known from the last load (vseen) do not cover the request.
+ * Sequential: a model of the producer's rules predicts every push result
+ * while the test mixes pushes, legitimate pops and garbage tails of every
+ * kind. Room is proven with the last accepted tail (seen); only when that
+ * leaves too little is the tail read first (garbage: EPIPE, nothing
+ * published); otherwise it is read after publishing (garbage: the push
+ * succeeds and disables the ring for the next one). A tail is accepted only
+ * in [seen, head]. The model also knows what every slot must hold, so a
+ * write to the wrong slot shows, and models the view: records are pending
+ * by their seq words, and a view overtaken by the producer (possible only
+ * through a garbage tail) gets EIO.
  */
 static void run_garbage_model(uint32_t nb, unsigned int steps, unsigned int *disabled_rings)
 {
 	struct iommu_hwpt_pgfault recs[128], out[128];
-	uint32_t head = 0, seen = 0, vtail = 0, vseen = 0, seq = 0, *slot_seq;
+	uint32_t head = 0, seen = 0, vtail = 0, seq = 0, *slot_seq;
 	struct sio_fault_ring_status st;
 	struct sio_fault_ring_view *v;
 	struct sio_fault_ring *ring;
@@ -442,39 +453,46 @@ static void run_garbage_model(uint32_t nb, unsigned int steps, unsigned int *dis
 			if (disabled) {
 				assert_int_equal(rc, -1);
 				assert_int_equal(errno, EPIPE);
-			} else if (t - seen > head - seen) {
-				assert_int_equal(rc, -1);
-				assert_int_equal(errno, EPIPE);
-				disabled = true;
-			} else if (k > nb - (head - t)) {
-				assert_int_equal(rc, -1);
-				assert_int_equal(errno, ENOSPC);
-				seen = t;
-				overflows += k;
-			} else {
-				seen = t;
-				assert_int_equal(rc, k);
-				for (uint32_t i = 0; i < k; i++)
-					slot_seq[(head + i) & (nb - 1)] = seq + i;
-				head += k;
-				seq += k;
+				break;
 			}
+			if (k > nb - (head - seen)) {
+				/* Checked before writing. */
+				if (t - seen > head - seen) {
+					assert_int_equal(rc, -1);
+					assert_int_equal(errno, EPIPE);
+					disabled = true;
+					break;
+				}
+				seen = t;
+				if (k > nb - (head - t)) {
+					assert_int_equal(rc, -1);
+					assert_int_equal(errno, ENOSPC);
+					overflows += k;
+					break;
+				}
+			}
+			assert_int_equal(rc, k);
+			for (uint32_t i = 0; i < k; i++)
+				slot_seq[(head + i) & (nb - 1)] = seq + i;
+			head += k;
+			seq += k;
+			/* Checked after publishing (a no-op when checked before). */
+			if (t - seen > head - seen)
+				disabled = true;
+			else
+				seen = t;
 			break;
 		case 3: case 4:			/* legitimate pop */
 			k = 1 + rnd() % nb;
 			rc = sio_fault_ring_pop(v, out, k);
-			if (vseen - vtail < k) {
-				if (head - vtail > nb) {
-					/* The view's own index was overtaken: its business. */
-					assert_int_equal(rc, -1);
-					assert_int_equal(errno, EIO);
-					break;
-				}
-				vseen = head;
+			if (head - vtail > nb) {
+				/* The view's own index was overtaken: its business. */
+				assert_int_equal(rc, -1);
+				assert_int_equal(errno, EIO);
+				break;
 			}
-			assert_int_equal(rc, sio_min_u32(k, vseen - vtail));
-			/* Overtaken but covered by vseen: the slots were reused. */
-			for (int i = 0; head - vtail <= nb && i < rc; i++)
+			assert_int_equal(rc, sio_min_u32(k, head - vtail));
+			for (int i = 0; i < rc; i++)
 				check_rec(&out[i], slot_seq[(vtail + i) & (nb - 1)]);
 			if (rc)
 				vtail += rc;
@@ -513,7 +531,7 @@ static void run_garbage_model(uint32_t nb, unsigned int steps, unsigned int *dis
 			insp_map(&in, ring);
 			v = sio_fault_ring_map(sio_fault_ring_fd(ring));
 			assert_non_null(v);
-			head = seen = vtail = vseen = 0;
+			head = seen = vtail = 0;
 			overflows = 0;
 			disabled = false;
 			memset(slot_seq, 0, nb * sizeof(*slot_seq));
@@ -624,6 +642,60 @@ static void test_garbage_tail_race(void **state)
 		insp_unmap(&g.in);
 		sio_fault_ring_destroy(g.ring);
 	}
+}
+
+/* ---------------------------------------------------- record seq words */
+
+/*
+ * softiommu never reads a record slot: seq words the program scribbles over
+ * through a writable mapping change nothing on its side, and its next lap
+ * rewrites them. The view that relies on them is the program's own.
+ */
+static void test_record_seq_words(void **state)
+{
+	struct iommu_hwpt_pgfault recs[4], out[4];
+	struct sio_fault_ring_view *v;
+	struct sio_fault_ring *ring;
+	struct insp in;
+
+	ring = sio_fault_ring_create(4, 4);
+	assert_non_null(ring);
+	insp_map(&in, ring);
+	v = sio_fault_ring_map(sio_fault_ring_fd(ring));
+	assert_non_null(v);
+	for (uint32_t i = 0; i < 4; i++)
+		recs[i] = make_rec(i);
+	assert_int_equal(sio_fault_ring_push(ring, recs, 3), 3);
+	for (uint32_t i = 0; i < 3; i++)
+		assert_int_equal(in.rec[i].seq, i + 1);
+	in.rec[0].seq = 0xdeadbeef;
+	in.rec[1].seq = 0;
+	in.rec[3].seq = 4;
+	/* Not index 0's seq, nor a later lap's: nothing pending, no error. */
+	assert_int_equal(sio_fault_ring_pop(v, out, 4), 0);
+	assert_int_equal(sio_fault_ring_push(ring, recs + 3, 1), 1);
+	assert_int_equal(in.rec[3].seq, 4);
+	assert_int_equal(in.hdr->rec_head, 4);
+	/* The program says it consumed all four: legal; the next lap rewrites. */
+	__atomic_store_n(&in.ctl->rec_tail, 4, __ATOMIC_RELEASE);
+	for (uint32_t i = 0; i < 4; i++)
+		recs[i] = make_rec(4 + i);
+	assert_int_equal(sio_fault_ring_push(ring, recs, 4), 4);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(in.rec[i].seq, 5 + i);
+	/* The old view's index 0 now holds index 4: it was overtaken. */
+	assert_int_equal(sio_fault_ring_pop(v, out, 4), -1);
+	assert_int_equal(errno, EIO);
+	sio_fault_ring_unmap(v);
+	v = sio_fault_ring_map(sio_fault_ring_fd(ring));
+	assert_non_null(v);
+	assert_int_equal(sio_fault_ring_pop(v, out, 4), 4);
+	for (uint32_t i = 0; i < 4; i++)
+		check_rec(&out[i], 4 + i);
+	check_untouched(&in, true);
+	sio_fault_ring_unmap(v);
+	insp_unmap(&in);
+	sio_fault_ring_destroy(ring);
 }
 
 /* ---------------------------------------------------------- two threads */
@@ -965,9 +1037,14 @@ static void test_response_ring_rules(void **state)
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(out[i].cookie, 13 + i);
 
-	/* Garbage resp_head: accepted only in [last accepted, tail + nb]. */
+	/*
+	 * Garbage resp_head: accepted only in [last accepted, tail + nb]. It
+	 * does not make slots consumable: their seq words do.
+	 */
+	assert_int_equal(in.hdr->resp_tail, 7);
 	__atomic_store_n(&in.ctl->resp_head, in.hdr->resp_tail + 4, __ATOMIC_RELEASE);
-	assert_int_equal(sio_fault_ring_take_responses(ring, out, 8), 4); /* legal, if odd */
+	assert_int_equal(sio_fault_ring_take_responses(ring, out, 8), 0); /* legal, if odd */
+	assert_int_equal(in.hdr->resp_tail, 7);
 	__atomic_store_n(&in.ctl->resp_head, in.hdr->resp_tail - 1, __ATOMIC_RELEASE);
 	assert_int_equal(sio_fault_ring_take_responses(ring, out, 8), -1);
 	assert_int_equal(errno, EPIPE);
@@ -996,6 +1073,81 @@ static void test_response_ring_rules(void **state)
 	sio_fault_ring_destroy(ring);
 }
 
+/*
+ * The response slots' seq words are the program's to write, so anything may
+ * be in them: softiommu consumes the slot of index i only when its seq word
+ * is exactly i + 1, in order, and never looks past the first slot that is
+ * not; resp_head plays no part in it.
+ */
+static void test_response_seq_words(void **state)
+{
+	static const uint32_t bad[] = { 0, 2, 5, 9, UINT32_MAX, 0x80000001u };
+	struct iommu_hwpt_page_response out[16];
+	struct sio_fault_ring_status st;
+	struct sio_fault_ring_view *v;
+	struct sio_fault_ring *ring;
+	struct insp in;
+
+	ring = sio_fault_ring_create(4, 4);
+	assert_non_null(ring);
+	insp_map(&in, ring);
+	v = sio_fault_ring_map(sio_fault_ring_fd(ring));
+	assert_non_null(v);
+	/* Valid responses (cookie 100 + slot, code 0) whose seq words are wrong. */
+	for (uint32_t i = 0; i < 4; i++)
+		in.resp[i].resp = 100 + i;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		in.resp[0].seq = bad[i];
+		assert_int_equal(sio_fault_ring_take_responses(ring, out, 16), 0);
+		assert_int_equal(in.hdr->resp_tail, 0);
+	}
+	/* In order: a later slot marked written does not count before slot 0. */
+	in.resp[0].seq = 0;
+	in.resp[1].seq = 2;
+	assert_int_equal(sio_fault_ring_take_responses(ring, out, 16), 0);
+	in.resp[0].seq = 1;
+	assert_int_equal(sio_fault_ring_take_responses(ring, out, 16), 2);
+	assert_int_equal(out[0].cookie, 100);
+	assert_int_equal(out[1].cookie, 101);
+	assert_int_equal(in.hdr->resp_tail, 2);
+	/* The old lap's value in a reused slot is not the new one's. */
+	in.resp[2].seq = 3;
+	in.resp[3].seq = 4;
+	in.resp[0].seq = 1;
+	assert_int_equal(sio_fault_ring_take_responses(ring, out, 16), 2);
+	assert_int_equal(in.hdr->resp_tail, 4);
+	/* Index 4 (slot 0, seq 5) with an invalid code: consumed and rejected. */
+	in.resp[0].resp = 7ull << 32 | 200;
+	in.resp[0].seq = 5;
+	assert_int_equal(sio_fault_ring_take_responses(ring, out, 16), 0);
+	assert_int_equal(in.hdr->resp_tail, 5);
+	assert_int_equal(in.hdr->resp_rejected, 1);
+	/* Published only when it changes (its line is the one respond reads). */
+	in.hdr->resp_rejected = 77;
+	in.resp[1].resp = 300;
+	in.resp[1].seq = 6;
+	assert_int_equal(sio_fault_ring_take_responses(ring, out, 16), 1);
+	assert_int_equal(out[0].cookie, 300);
+	assert_int_equal(in.hdr->resp_rejected, 77);
+	in.hdr->resp_rejected = 1;
+	/*
+	 * The program's own view saw nothing of this: it writes indices 0-3,
+	 * which softiommu, now at 6, never takes; once its cached resp_tail
+	 * leaves no room it loads the real one and reports EIO.
+	 */
+	assert_int_equal(sio_fault_ring_status(v, &st), 0);
+	assert_int_equal(st.resp_pending, 0);
+	assert_int_equal(sio_fault_ring_respond(v, out, 4), 4);
+	assert_int_equal(sio_fault_ring_take_responses(ring, out, 16), 0);
+	assert_int_equal(in.hdr->resp_tail, 6);
+	assert_int_equal(sio_fault_ring_respond(v, out, 1), -1);
+	assert_int_equal(errno, EIO);
+	assert_false(in.hdr->resp_flags & SIO_FAULT_RING_F_DISABLED);
+	sio_fault_ring_unmap(v);
+	insp_unmap(&in);
+	sio_fault_ring_destroy(ring);
+}
+
 struct head_race {
 	struct insp in;
 	int stop;
@@ -1008,20 +1160,33 @@ static void *garbage_head_writer(void *arg)
 	uint64_t s = h->seed;
 	uint32_t head = 0;
 
-	/* Legitimate-looking steps forward, and now and then garbage. */
+	/*
+	 * Legitimate-looking steps forward (seq words marking the next slots
+	 * written, a head a little ahead), garbage seq words, and now and then
+	 * a garbage head.
+	 */
 	while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
 		uint64_t r = rnd_r(&s);
+		uint32_t tail = __atomic_load_n(&h->in.hdr->resp_tail, __ATOMIC_ACQUIRE);
 
-		head = r % 32 ? __atomic_load_n(&h->in.hdr->resp_tail, __ATOMIC_ACQUIRE) +
-				(uint32_t)(r % 9) : (uint32_t)rnd_r(&s);
+		if (r % 4 == 0) {
+			for (uint32_t j = 0; j < r % 11; j++)
+				__atomic_store_n(&h->in.resp[(tail + j) & 7].seq, tail + j + 1,
+						 __ATOMIC_RELEASE);
+		} else if (r % 4 == 1) {
+			__atomic_store_n(&h->in.resp[(r >> 8) & 7].seq, (uint32_t)rnd_r(&s),
+					 __ATOMIC_RELEASE);
+		}
+		head = r % 32 ? tail + (uint32_t)(r % 9) : (uint32_t)rnd_r(&s);
 		__atomic_store_n(&h->in.ctl->resp_head, head, __ATOMIC_RELEASE);
 	}
 	return NULL;
 }
 
 /*
- * The response direction under garbage at any moment: softiommu only ever
- * returns slots it accepted, each with a valid code, and ends up disabled.
+ * The response direction under garbage indices and seq words at any moment:
+ * softiommu only ever returns slots it accepted, each with a valid code, at
+ * most nb per call, and ends up disabled.
  */
 static void test_garbage_head_race(void **state)
 {
@@ -1031,6 +1196,7 @@ static void test_garbage_head_race(void **state)
 		struct head_race h = { .seed = 4242 + round };
 		double start = race_now();
 		struct sio_fault_ring *ring;
+		long taken = 0;
 		pthread_t th;
 		int n = 0;
 
@@ -1039,7 +1205,7 @@ static void test_garbage_head_race(void **state)
 		insp_map(&h.in, ring);
 		/* Slots hold valid answers with cookie = slot, so any accepted one is known. */
 		for (uint32_t i = 0; i < 8; i++)
-			h.in.resp[i] = i;
+			h.in.resp[i].resp = i;
 		assert_int_equal(pthread_create(&th, NULL, garbage_head_writer, &h), 0);
 		for (long i = 0;; i++) {
 			if (!(i & 1023) && race_now() > start + RACE_LIMIT_S)
@@ -1047,16 +1213,19 @@ static void test_garbage_head_race(void **state)
 			n = sio_fault_ring_take_responses(ring, out, 16);
 			if (n < 0)
 				break;
+			assert_true(n <= 8);
 			for (int k = 0; k < n; k++) {
 				assert_true(out[k].cookie < 8);
 				assert_int_equal(out[k].code, 0);
 			}
+			taken += n;
 		}
 		__atomic_store_n(&h.stop, 1, __ATOMIC_RELEASE);
 		pthread_join(th, NULL);
 		assert_int_equal(n, -1);
 		assert_int_equal(errno, EPIPE);
 		assert_true(h.in.hdr->resp_flags & SIO_FAULT_RING_F_DISABLED);
+		assert_int_equal(h.in.hdr->resp_tail, (uint32_t)taken);
 		check_untouched(&h.in, false);
 		insp_unmap(&h.in);
 		sio_fault_ring_destroy(ring);
@@ -1103,7 +1272,7 @@ static void test_response_single_fetch(void **state)
 	assert_non_null(ring);
 	insp_map(&in, ring);
 	v = sio_fault_ring_map(sio_fault_ring_fd(ring));
-	f.slot = in.resp;
+	f.slot = &in.resp[0].resp;
 	memcpy(&f.good, &good, 8);
 	memcpy(&f.bad, &bad, 8);
 	f.stop = 0;
@@ -1214,7 +1383,7 @@ static void test_response_slot_read_once(void **state)
 	assert_int_equal(watch_count(fd, ring, &out, 1), 1);
 	assert_int_equal(out.cookie, 5);
 	close(fd);
-	fd = watch_open(slots + 8);
+	fd = watch_open(slots + 16);
 	assert_true(fd >= 0);
 	assert_int_equal(watch_count(fd, ring, &out, 0), 1);
 	close(fd);
@@ -1335,10 +1504,12 @@ int main(void)
 		cmocka_unit_test(test_full_ring_overflow),
 		cmocka_unit_test(test_garbage_tail_model),
 		cmocka_unit_test(test_garbage_tail_race),
+		cmocka_unit_test(test_record_seq_words),
 		cmocka_unit_test(test_two_thread_stress),
 		cmocka_unit_test(test_concurrent_producers),
 		cmocka_unit_test(test_concurrent_consumers),
 		cmocka_unit_test(test_response_ring_rules),
+		cmocka_unit_test(test_response_seq_words),
 		cmocka_unit_test(test_garbage_head_race),
 		cmocka_unit_test(test_response_single_fetch),
 		cmocka_unit_test(test_response_slot_read_once),
