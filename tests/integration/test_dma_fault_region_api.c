@@ -25,20 +25,9 @@
 #define HARNESS_ISOLATE
 #include "harness.h"
 
-#define RAM_SIZE	(4ull << 20)
-#define GVA		0x40000000ull
-#define DATA_GPA	0x100000ull
-#define P_RW_US		0x7ull
-#define PTE_GPA		0x4000ull
-#define WAIT_MS		5000
-#define PAGE		4096u
+#include "vtd_guest.h"
 
-struct guest {
-	int index, iommufd, devfd;
-	uint32_t devid, ioas, s2, nested;
-	uint32_t pasid;		/* SIO_NO_PASID_VAL: attached at the RID */
-	uint8_t *ram;
-};
+#define PAGE		4096u
 
 /* A region pair with its rings mapped. */
 struct regions {
@@ -48,103 +37,10 @@ struct regions {
 	uint32_t resp_head;
 };
 
-static uint64_t *gpa_u64(struct guest *g, uint64_t gpa)
-{
-	return (uint64_t *)(g->ram + gpa);
-}
-
-static void pte_set(struct guest *g, unsigned int i)
-{
-	__atomic_store_n(gpa_u64(g, PTE_GPA + i * 8), (DATA_GPA + i * PAGE) | P_RW_US,
-			 __ATOMIC_RELEASE);
-}
-
-static int invalidate(struct guest *g, uint64_t addr, uint64_t npages)
-{
-	struct iommu_hwpt_vtd_s1_invalidate inv = { .addr = addr, .npages = npages };
-	struct iommu_hwpt_invalidate cmd = {
-		.size = sizeof(cmd), .hwpt_id = g->nested, .data_uptr = (uintptr_t)&inv,
-		.data_type = IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, .entry_len = sizeof(inv),
-		.entry_num = 1,
-	};
-
-	return sio_ioctl(g->iommufd, IOMMU_HWPT_INVALIDATE, &cmd);
-}
-
 /* A PRI function, bound, with a nested HWPT (no fault queue) at @pasid or the RID. */
 static bool guest_setup(struct guest *g, uint32_t pasid)
 {
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
-	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
-	struct iommu_hwpt_alloc s2 = { .size = sizeof(s2), .flags = IOMMU_HWPT_ALLOC_NEST_PARENT };
-	struct sio_device_desc d = { .iommu = SIO_DEVICE_IOMMU_VTD, .bus = 0x31, .dev = 3,
-				     .pasid_bits = 8, .flags = SIO_DEVICE_PRI };
-	struct iommu_ioas_map m = { .size = sizeof(m), .length = RAM_SIZE,
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-			 IOMMU_IOAS_MAP_WRITEABLE };
-	struct iommu_hwpt_vtd_s1 s1 = { .pgtbl_addr = 0x1000, .addr_width = 48 };
-	struct iommu_hwpt_alloc nested = {
-		.size = sizeof(nested), .data_type = IOMMU_HWPT_DATA_VTD_S1,
-		.data_len = sizeof(s1), .data_uptr = (uintptr_t)&s1,
-	};
-	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
-	char path[64];
-
-	memset(g, 0, sizeof(*g));
-	g->pasid = pasid;
-	if (pasid != SIO_NO_PASID_VAL) {
-		s2.flags |= IOMMU_HWPT_ALLOC_PASID;
-		nested.flags |= IOMMU_HWPT_ALLOC_PASID;
-		at.flags = VFIO_DEVICE_ATTACH_PASID;
-		at.pasid = pasid;
-	}
-	g->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	g->index = sio_device_create(&d);
-	if (g->ram == MAP_FAILED || g->index < 0)
-		return false;
-	snprintf(path, sizeof(path), "/dev/vfio/devices/vfio%d", g->index);
-	g->iommufd = sio_open("/dev/iommu", O_RDWR);
-	g->devfd = sio_open(path, O_RDWR);
-	bind.iommufd = g->iommufd;
-	if (g->iommufd < 0 || g->devfd < 0 ||
-	    sio_ioctl(g->devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
-		return false;
-	g->devid = bind.out_devid;
-	if (sio_ioctl(g->iommufd, IOMMU_IOAS_ALLOC, &alloc))
-		return false;
-	g->ioas = alloc.out_ioas_id;
-	m.ioas_id = g->ioas;
-	m.user_va = (uintptr_t)g->ram;
-	if (sio_ioctl(g->iommufd, IOMMU_IOAS_MAP, &m))
-		return false;
-	s2.dev_id = g->devid;
-	s2.pt_id = g->ioas;
-	if (sio_ioctl(g->iommufd, IOMMU_HWPT_ALLOC, &s2))
-		return false;
-	g->s2 = s2.out_hwpt_id;
-	nested.dev_id = g->devid;
-	nested.pt_id = g->s2;
-	if (sio_ioctl(g->iommufd, IOMMU_HWPT_ALLOC, &nested))
-		return false;
-	g->nested = nested.out_hwpt_id;
-	for (unsigned int i = 0; i < 20; i++)
-		memset(g->ram + DATA_GPA + i * PAGE, 'a' + (int)i, PAGE);
-	/* GVA + i pages -> DATA_GPA + i pages once pte_set(i). */
-	*gpa_u64(g, 0x1000) = 0x2000 | P_RW_US;
-	*gpa_u64(g, 0x2000 + 8) = 0x3000 | P_RW_US;
-	*gpa_u64(g, 0x3000) = PTE_GPA | P_RW_US;
-	at.pt_id = g->nested;
-	return !sio_ioctl(g->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
-}
-
-static void guest_teardown(struct guest *g)
-{
-	if (g->devfd >= 0)
-		sio_close(g->devfd);
-	if (g->iommufd >= 0)
-		sio_close(g->iommufd);
-	CHECK_OK(sio_device_destroy(g->index));
-	munmap(g->ram, RAM_SIZE);
+	return vtd_guest_setup(g, 0x31, 3, VTD_GUEST_PRI, pasid);
 }
 
 static bool regions_open(struct regions *rg, struct guest *g)
@@ -230,40 +126,36 @@ static void consume(struct regions *rg)
 	CHECK_EQ(sio_dma_fault_region_pwrite(rg->r, SIO_DMA_FAULT_REGION, &head, 4, 0), 4);
 }
 
-struct dma_job {
-	struct guest *g;
-	pthread_t thread;
-	uint64_t iova;
-	size_t len;
-	char buf[4 * PAGE];
-	ssize_t result;
-	int err;
-	int done;		/* atomic */
-};
-
-static void *dma_thread(void *arg)
+/*
+ * A guest at @pasid (or the RID) with its regions open, and a DMA reading
+ * @len bytes at @iova that waits: its page request has signalled the IRQ.
+ */
+static bool start_waiting_dma(struct guest *g, struct regions *rg, struct dma_job *j,
+			      uint32_t pasid, uint64_t iova, size_t len)
 {
-	struct dma_job *j = arg;
-
-	j->result = sio_dev_dma_read(j->g->index, j->g->pasid, j->iova, j->buf, j->len);
-	j->err = j->result < 0 ? errno : 0;
-	__atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
-	return NULL;
+	if (!guest_setup(g, pasid) || !regions_open(rg, g))
+		return false;
+	dma_start(j, g, false, iova, len);
+	return wait_irq(rg) == 1;
 }
 
-static void dma_start(struct dma_job *j, struct guest *g, uint64_t iova, size_t len)
+/* Fill the PTE of page @i, invalidate it, and answer group @grpid SUCCESS. */
+static void fix_and_answer(struct guest *g, struct regions *rg, unsigned int i, uint32_t grpid,
+			   bool pasid_valid, uint32_t pasid)
 {
-	memset(j, 0, sizeof(*j));
-	j->g = g;
-	j->iova = iova;
-	j->len = len;
-	memset(j->buf, 'Z', sizeof(j->buf));
-	REQUIRE(!pthread_create(&j->thread, NULL, dma_thread, j));
+	pte_set(g, i, P_RW_US);
+	CHECK_OK(invalidate(g, GVA + i * PAGE, 1));
+	CHECK_EQ(respond(rg, grpid, pasid_valid, pasid, IOMMU_PAGE_RESP_SUCCESS), 4);
 }
 
-static bool job_done(struct dma_job *j)
+/* The pair's counters in *@st, its response counts checked. */
+static void check_responses(struct regions *rg, struct sio_dma_fault_regions_stats *st,
+			    uint64_t responses, uint64_t rejected)
 {
-	return __atomic_load_n(&j->done, __ATOMIC_ACQUIRE);
+	memset(st, 0, sizeof(*st));
+	CHECK_OK(sio_dma_fault_regions_stats(rg->r, st));
+	CHECK_EQ(st->responses, responses);
+	CHECK_EQ(st->responses_rejected, rejected);
 }
 
 TEST(region_info_and_access_rules)
@@ -340,10 +232,7 @@ TEST(page_request_answered_success)
 	struct guest g;
 	struct iommu_fault f;
 
-	REQUIRE(guest_setup(&g, SIO_NO_PASID_VAL));
-	REQUIRE(regions_open(&rg, &g));
-	dma_start(&j, &g, GVA + 16, 13);
-	REQUIRE(wait_irq(&rg) == 1);
+	REQUIRE(start_waiting_dma(&g, &rg, &j, SIO_NO_PASID_VAL, GVA + 16, 13));
 	CHECK_EQ(hdr_field(&rg, SIO_DMA_FAULT_REGION, 16), 1);
 	f = rg.recs[0];
 	CHECK_EQ(f.type, IOMMU_FAULT_PAGE_REQ);
@@ -356,21 +245,17 @@ TEST(page_request_answered_success)
 	consume(&rg);
 	CHECK_EQ(hdr_field(&rg, SIO_DMA_FAULT_REGION, 0), 1);
 
-	pte_set(&g, 0);
-	CHECK_OK(invalidate(&g, GVA, 1));
-	CHECK_EQ(respond(&rg, f.prm.grpid, false, 0, IOMMU_PAGE_RESP_SUCCESS), 4);
+	fix_and_answer(&g, &rg, 0, f.prm.grpid, false, 0);
 	/* Consumed before the write returned. */
 	CHECK_EQ(hdr_field(&rg, SIO_DMA_FAULT_RESPONSE_REGION, 16), 1);
-	pthread_join(j.thread, NULL);
+	dma_join(&j);
 	CHECK_EQ(j.result, 13);
 	CHECK(!memcmp(j.buf, "aaaaaaaaaaaaa", 13));
 	/* The same group again: nothing pending matches, the response is rejected. */
 	CHECK_EQ(respond(&rg, f.prm.grpid, false, 0, IOMMU_PAGE_RESP_SUCCESS), 4);
-	CHECK_OK(sio_dma_fault_regions_stats(rg.r, &st));
+	check_responses(&rg, &st, 2, 1);
 	CHECK_EQ(st.records, 1);
 	CHECK_EQ(st.records_dropped, 0);
-	CHECK_EQ(st.responses, 2);
-	CHECK_EQ(st.responses_rejected, 1);
 	regions_close(&rg);
 	guest_teardown(&g);
 }
@@ -381,13 +266,10 @@ TEST(page_request_answered_invalid_fails_dma)
 	struct regions rg;
 	struct guest g;
 
-	REQUIRE(guest_setup(&g, SIO_NO_PASID_VAL));
-	REQUIRE(regions_open(&rg, &g));
-	dma_start(&j, &g, GVA + PAGE, 64);
-	REQUIRE(wait_irq(&rg) == 1);
+	REQUIRE(start_waiting_dma(&g, &rg, &j, SIO_NO_PASID_VAL, GVA + PAGE, 64));
 	CHECK_EQ(rg.recs[0].prm.addr, GVA + PAGE);
 	CHECK_EQ(respond(&rg, rg.recs[0].prm.grpid, false, 0, IOMMU_PAGE_RESP_INVALID), 4);
-	pthread_join(j.thread, NULL);
+	dma_join(&j);
 	CHECK_EQ(j.result, -1);
 	CHECK_EQ(j.err, EFAULT);
 	CHECK_EQ(j.buf[0], 'Z');
@@ -404,18 +286,18 @@ TEST(group_of_pages_one_response)
 
 	REQUIRE(guest_setup(&g, SIO_NO_PASID_VAL));
 	REQUIRE(regions_open(&rg, &g));
-	dma_start(&j, &g, GVA, 3 * PAGE);
+	dma_start(&j, &g, false, GVA, 3 * PAGE);
 	REQUIRE(wait_head(&rg, 3) == 3);
 	for (i = 0; i < 3; i++) {
 		CHECK_EQ(rg.recs[i].type, IOMMU_FAULT_PAGE_REQ);
 		CHECK_EQ(rg.recs[i].prm.addr, GVA + i * PAGE);
 		CHECK_EQ(rg.recs[i].prm.grpid, rg.recs[0].prm.grpid);
 		CHECK_EQ(rg.recs[i].prm.flags, i == 2 ? IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE : 0);
-		pte_set(&g, i);
+		pte_set(&g, i, P_RW_US);
 	}
 	CHECK_OK(invalidate(&g, GVA, 3));
 	CHECK_EQ(respond(&rg, rg.recs[0].prm.grpid, false, 0, IOMMU_PAGE_RESP_SUCCESS), 4);
-	pthread_join(j.thread, NULL);
+	dma_join(&j);
 	CHECK_EQ(j.result, 3 * PAGE);
 	CHECK(j.buf[0] == 'a' && j.buf[PAGE] == 'b' && j.buf[2 * PAGE + PAGE - 1] == 'c');
 	regions_close(&rg);
@@ -430,10 +312,7 @@ TEST(pasid_request_needs_pasid_in_response)
 	struct guest g;
 	struct iommu_fault f;
 
-	REQUIRE(guest_setup(&g, 5));
-	REQUIRE(regions_open(&rg, &g));
-	dma_start(&j, &g, GVA, 8);
-	REQUIRE(wait_irq(&rg) == 1);
+	REQUIRE(start_waiting_dma(&g, &rg, &j, 5, GVA, 8));
 	f = rg.recs[0];
 	CHECK_EQ(f.prm.flags, IOMMU_FAULT_PAGE_REQUEST_PASID_VALID |
 			      IOMMU_FAULT_PAGE_REQUEST_LAST_PAGE |
@@ -443,14 +322,10 @@ TEST(pasid_request_needs_pasid_in_response)
 	CHECK_EQ(respond(&rg, f.prm.grpid, false, 0, IOMMU_PAGE_RESP_SUCCESS), 4);
 	CHECK_EQ(respond(&rg, f.prm.grpid, true, 6, IOMMU_PAGE_RESP_SUCCESS), 4);
 	CHECK(!job_done(&j));
-	pte_set(&g, 0);
-	CHECK_OK(invalidate(&g, GVA, 1));
-	CHECK_EQ(respond(&rg, f.prm.grpid, true, 5, IOMMU_PAGE_RESP_SUCCESS), 4);
-	pthread_join(j.thread, NULL);
+	fix_and_answer(&g, &rg, 0, f.prm.grpid, true, 5);
+	dma_join(&j);
 	CHECK_EQ(j.result, 8);
-	CHECK_OK(sio_dma_fault_regions_stats(rg.r, &st));
-	CHECK_EQ(st.responses, 3);
-	CHECK_EQ(st.responses_rejected, 2);
+	check_responses(&rg, &st, 3, 2);
 	regions_close(&rg);
 	guest_teardown(&g);
 }
@@ -463,12 +338,9 @@ TEST(failure_disables_pri_until_reset)
 	struct guest g;
 	char buf[8];
 
-	REQUIRE(guest_setup(&g, SIO_NO_PASID_VAL));
-	REQUIRE(regions_open(&rg, &g));
-	dma_start(&j, &g, GVA, 8);
-	REQUIRE(wait_irq(&rg) == 1);
+	REQUIRE(start_waiting_dma(&g, &rg, &j, SIO_NO_PASID_VAL, GVA, 8));
 	CHECK_EQ(respond(&rg, rg.recs[0].prm.grpid, false, 0, IOMMU_PAGE_RESP_FAILURE), 4);
-	pthread_join(j.thread, NULL);
+	dma_join(&j);
 	CHECK_EQ(j.err, EFAULT);
 	/* PRI is off: the next fault is not a page request. */
 	CHECK_EQ(sio_dev_dma_read(g.index, SIO_NO_PASID_VAL, GVA + PAGE, buf, 8), -1);
@@ -477,11 +349,11 @@ TEST(failure_disables_pri_until_reset)
 	CHECK_EQ(st.records, 1);
 	/* A function reset turns it back on. */
 	CHECK_OK(sio_ioctl(g.devfd, VFIO_DEVICE_RESET, NULL));
-	dma_start(&j, &g, GVA + PAGE, 8);
+	dma_start(&j, &g, false, GVA + PAGE, 8);
 	REQUIRE(wait_irq(&rg) == 1);
 	CHECK_EQ(rg.recs[1].prm.addr, GVA + PAGE);
 	CHECK_EQ(respond(&rg, rg.recs[1].prm.grpid, false, 0, IOMMU_PAGE_RESP_INVALID), 4);
-	pthread_join(j.thread, NULL);
+	dma_join(&j);
 	CHECK_EQ(j.err, EFAULT);
 	regions_close(&rg);
 	guest_teardown(&g);
@@ -494,13 +366,10 @@ TEST(close_answers_pending_invalid)
 	struct guest g;
 	char buf[8];
 
-	REQUIRE(guest_setup(&g, SIO_NO_PASID_VAL));
-	REQUIRE(regions_open(&rg, &g));
-	dma_start(&j, &g, GVA, 8);
-	REQUIRE(wait_irq(&rg) == 1);
+	REQUIRE(start_waiting_dma(&g, &rg, &j, SIO_NO_PASID_VAL, GVA, 8));
 	CHECK(!job_done(&j));
 	regions_close(&rg);
-	pthread_join(j.thread, NULL);
+	dma_join(&j);
 	CHECK_EQ(j.result, -1);
 	CHECK_EQ(j.err, EFAULT);
 	/* No handler and no fault queue: the fault is not a page request any more. */

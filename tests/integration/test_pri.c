@@ -37,58 +37,14 @@
 #define WRITE(fd, b, n)		write(fd, b, n)
 #define CLOSE(fd)		close(fd)
 #else
-#define OPEN(p, f)		sio_open(p, f)
-#define IOCTL(fd, c, a)		sio_ioctl(fd, c, a)
+/* OPEN, IOCTL and CLOSE: vtd_guest.h's defaults, the C API. */
 #define READ(fd, b, n)		sio_read(fd, b, n)
 #define WRITE(fd, b, n)		sio_write(fd, b, n)
-#define CLOSE(fd)		sio_close(fd)
 #endif
 
-#define RAM_SIZE	(4ull << 20)
-#define GVA		0x40000000ull
-#define DATA_GPA	0x100000ull
-#define P_RW_US		0x7ull
+#include "vtd_guest.h"
+
 #define P_R_US		0x5ull
-#define PTE_GPA		0x4000ull	/* the guest's last-level table */
-#define WAIT_MS		5000
-
-struct guest {
-	int index, iommufd, devfd, faultfd;
-	uint32_t devid, ioas, s2, fault, nested;
-	uint32_t pasid;		/* where the nested HWPT is attached (SIO_NO_PASID_VAL: RID) */
-	uint8_t *ram;		/* guest physical address 0 */
-};
-
-static uint64_t *gpa_u64(struct guest *g, uint64_t gpa)
-{
-	return (uint64_t *)(g->ram + gpa);
-}
-
-/* GVA + i * 4 KiB -> GPA DATA_GPA + i * 4 KiB once pte_set(i); none present at first. */
-static void build_s1(struct guest *g)
-{
-	*gpa_u64(g, 0x1000 + 0 * 8) = 0x2000 | P_RW_US;		/* L4[0] */
-	*gpa_u64(g, 0x2000 + 1 * 8) = 0x3000 | P_RW_US;		/* L3[1] */
-	*gpa_u64(g, 0x3000 + 0 * 8) = PTE_GPA | P_RW_US;	/* L2[0] */
-}
-
-static void pte_set(struct guest *g, unsigned int i, uint64_t bits)
-{
-	__atomic_store_n(gpa_u64(g, PTE_GPA + i * 8), bits ? (DATA_GPA + i * 4096) | bits : 0,
-			 __ATOMIC_RELEASE);
-}
-
-static int invalidate(struct guest *g, uint64_t addr, uint64_t npages)
-{
-	struct iommu_hwpt_vtd_s1_invalidate inv = { .addr = addr, .npages = npages };
-	struct iommu_hwpt_invalidate cmd = {
-		.size = sizeof(cmd), .hwpt_id = g->nested, .data_uptr = (uintptr_t)&inv,
-		.data_type = IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, .entry_len = sizeof(inv),
-		.entry_num = 1,
-	};
-
-	return IOCTL(g->iommufd, IOMMU_HWPT_INVALIDATE, &cmd);
-}
 
 static int attach(struct guest *g, uint32_t pt_id)
 {
@@ -106,99 +62,18 @@ static int detach(struct guest *g)
 
 /*
  * A function (@pri: with PRI) bound to a new iommufd context, guest RAM in a
- * NEST_PARENT HWPT, and a nested HWPT (@queue: with a fault queue) attached
- * at the RID.
+ * NEST_PARENT HWPT, a fault queue, and a nested HWPT (@queue: reporting to
+ * the fault queue) attached at @pasid or the RID.
  */
 static bool guest_setup_at(struct guest *g, bool pri, bool queue, uint32_t pasid)
 {
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
-	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
-	struct iommu_hwpt_alloc s2 = { .size = sizeof(s2), .flags = IOMMU_HWPT_ALLOC_NEST_PARENT };
-	struct iommu_fault_alloc fa = { .size = sizeof(fa) };
-	struct sio_device_desc d = { .iommu = SIO_DEVICE_IOMMU_VTD, .bus = 0x30, .dev = 2,
-				     .pasid_bits = 8, .flags = pri ? SIO_DEVICE_PRI : 0 };
-	struct iommu_ioas_map m = { .size = sizeof(m), .length = RAM_SIZE,
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-			 IOMMU_IOAS_MAP_WRITEABLE };
-	struct iommu_hwpt_vtd_s1 s1 = { .pgtbl_addr = 0x1000, .addr_width = 48 };
-	struct iommu_hwpt_alloc nested = {
-		.size = sizeof(nested), .data_type = IOMMU_HWPT_DATA_VTD_S1,
-		.data_len = sizeof(s1), .data_uptr = (uintptr_t)&s1,
-	};
-	char path[64];
-
-	memset(g, 0, sizeof(*g));
-	g->faultfd = -1;
-	g->pasid = pasid;
-	if (pasid != SIO_NO_PASID_VAL) {
-		s2.flags |= IOMMU_HWPT_ALLOC_PASID;
-		nested.flags |= IOMMU_HWPT_ALLOC_PASID;
-	}
-	g->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	g->index = sio_device_create(&d);
-	if (g->ram == MAP_FAILED || g->index < 0)
-		return false;
-	snprintf(path, sizeof(path), "/dev/vfio/devices/vfio%d", g->index);
-	g->iommufd = OPEN("/dev/iommu", O_RDWR);
-	g->devfd = OPEN(path, O_RDWR);
-	bind.iommufd = g->iommufd;
-	if (g->iommufd < 0 || g->devfd < 0 || IOCTL(g->devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
-		return false;
-	g->devid = bind.out_devid;
-	if (IOCTL(g->iommufd, IOMMU_IOAS_ALLOC, &alloc))
-		return false;
-	g->ioas = alloc.out_ioas_id;
-	m.ioas_id = g->ioas;
-	m.user_va = (uintptr_t)g->ram;
-	if (IOCTL(g->iommufd, IOMMU_IOAS_MAP, &m))
-		return false;
-	s2.dev_id = g->devid;
-	s2.pt_id = g->ioas;
-	if (IOCTL(g->iommufd, IOMMU_HWPT_ALLOC, &s2))
-		return false;
-	g->s2 = s2.out_hwpt_id;
-	if (IOCTL(g->iommufd, IOMMU_FAULT_QUEUE_ALLOC, &fa))
-		return false;
-	g->fault = fa.out_fault_id;
-	g->faultfd = (int)fa.out_fault_fd;
-	nested.dev_id = g->devid;
-	nested.pt_id = g->s2;
-	if (queue) {
-		nested.flags |= IOMMU_HWPT_FAULT_ID_VALID;
-		nested.fault_id = g->fault;
-	}
-	if (IOCTL(g->iommufd, IOMMU_HWPT_ALLOC, &nested))
-		return false;
-	g->nested = nested.out_hwpt_id;
-	for (unsigned int i = 0; i < 20; i++)
-		memset(g->ram + DATA_GPA + i * 4096, 'a' + (int)i, 4096);
-	build_s1(g);
-	if (pasid != SIO_NO_PASID_VAL) {
-		struct vfio_device_attach_iommufd_pt pa = {
-			.argsz = sizeof(pa), .flags = VFIO_DEVICE_ATTACH_PASID, .pasid = pasid,
-			.pt_id = g->nested,
-		};
-
-		return !IOCTL(g->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &pa);
-	}
-	return !attach(g, g->nested);
+	return vtd_guest_setup(g, 0x30, 2, (pri ? VTD_GUEST_PRI : 0) |
+			       (queue ? VTD_GUEST_FAULT_QUEUE : VTD_GUEST_FAULT_ALLOC), pasid);
 }
 
 static bool guest_setup(struct guest *g, bool pri, bool queue)
 {
 	return guest_setup_at(g, pri, queue, SIO_NO_PASID_VAL);
-}
-
-static void guest_teardown(struct guest *g)
-{
-	if (g->faultfd >= 0)
-		CLOSE(g->faultfd);
-	if (g->devfd >= 0)
-		CLOSE(g->devfd);
-	if (g->iommufd >= 0)
-		CLOSE(g->iommufd);
-	CHECK_OK(sio_device_destroy(g->index));
-	munmap(g->ram, RAM_SIZE);
 }
 
 static void sleep_ms(unsigned int ms)
@@ -236,56 +111,6 @@ static ssize_t respond(struct guest *g, uint32_t cookie, uint32_t code)
 	struct iommu_hwpt_page_response r = { .cookie = cookie, .code = code };
 
 	return WRITE(g->faultfd, &r, sizeof(r));
-}
-
-/* A DMA in its own thread, with what the calling thread saw. */
-struct dma_job {
-	struct guest *g;
-	pthread_t thread;
-	bool write;
-	uint64_t iova;
-	size_t len;
-	char buf[20 * 4096];
-	ssize_t result;
-	int err;
-	struct sio_dma_fault fault;
-	int done;		/* atomic */
-};
-
-static void *dma_thread(void *arg)
-{
-	struct dma_job *j = arg;
-
-	if (j->write)
-		j->result = sio_dev_dma_write(j->g->index, j->g->pasid, j->iova, j->buf, j->len);
-	else
-		j->result = sio_dev_dma_read(j->g->index, j->g->pasid, j->iova, j->buf, j->len);
-	j->err = j->result < 0 ? errno : 0;
-	if (j->result < 0)
-		sio_dev_last_fault(j->g->index, &j->fault);
-	__atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-static void dma_start(struct dma_job *j, struct guest *g, bool write, uint64_t iova, size_t len)
-{
-	memset(j, 0, sizeof(*j));
-	j->g = g;
-	j->write = write;
-	j->iova = iova;
-	j->len = len;
-	memset(j->buf, 'Z', sizeof(j->buf));
-	REQUIRE(!pthread_create(&j->thread, NULL, dma_thread, j));
-}
-
-static void dma_join(struct dma_job *j)
-{
-	pthread_join(j->thread, NULL);
-}
-
-static bool job_done(struct dma_job *j)
-{
-	return __atomic_load_n(&j->done, __ATOMIC_ACQUIRE);
 }
 
 static void stats(struct guest *g, struct sio_iommu_counters *c)
@@ -1028,7 +853,6 @@ TEST(race_dma_vs_detach)
  */
 TEST(paging_hwpt_with_fault_queue)
 {
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
 	struct iommu_fault_alloc fa = { .size = sizeof(fa) };
 	struct iommu_hwpt_alloc hw = { .size = sizeof(hw), .flags = IOMMU_HWPT_FAULT_ID_VALID };
@@ -1040,7 +864,6 @@ TEST(paging_hwpt_with_fault_queue)
 	struct iommu_hwpt_pgfault rec;
 	struct dma_job j;
 	struct guest g;
-	char path[64];
 	char *page;
 
 	memset(&g, 0, sizeof(g));
@@ -1050,15 +873,11 @@ TEST(paging_hwpt_with_fault_queue)
 	memcpy(page, "sva page", 9);
 	g.index = sio_device_create(&d);
 	REQUIRE(g.index >= 0);
-	snprintf(path, sizeof(path), "/dev/vfio/devices/vfio%d", g.index);
-	g.iommufd = OPEN("/dev/iommu", O_RDWR);
-	g.devfd = OPEN(path, O_RDWR);
-	bind.iommufd = g.iommufd;
-	REQUIRE_OK(IOCTL(g.devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind));
+	REQUIRE_OK(guest_open_bind(&g));
 	REQUIRE_OK(IOCTL(g.iommufd, IOMMU_IOAS_ALLOC, &alloc));
 	REQUIRE_OK(IOCTL(g.iommufd, IOMMU_FAULT_QUEUE_ALLOC, &fa));
 	g.faultfd = (int)fa.out_fault_fd;
-	hw.dev_id = bind.out_devid;
+	hw.dev_id = g.devid;
 	hw.pt_id = alloc.out_ioas_id;
 	hw.fault_id = fa.out_fault_id;
 	REQUIRE_OK(IOCTL(g.iommufd, IOMMU_HWPT_ALLOC, &hw));
@@ -1066,7 +885,7 @@ TEST(paging_hwpt_with_fault_queue)
 	dma_start(&j, &g, false, 0x100000, 9);
 	REQUIRE(read_faults(&g, &rec, 1) == 1);
 	CHECK_EQ(rec.addr, 0x100000);
-	CHECK_EQ(rec.dev_id, bind.out_devid);
+	CHECK_EQ(rec.dev_id, g.devid);
 	m.ioas_id = alloc.out_ioas_id;
 	m.user_va = (uintptr_t)page;
 	CHECK_OK(IOCTL(g.iommufd, IOMMU_IOAS_MAP, &m));
@@ -1143,7 +962,6 @@ TEST(context_close_completes_waiting_dma)
 
 TEST(smmu_nested_page_request)
 {
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
 	struct iommu_hwpt_alloc s2 = { .size = sizeof(s2), .flags = IOMMU_HWPT_ALLOC_NEST_PARENT };
 	struct iommu_fault_alloc fa = { .size = sizeof(fa) };
@@ -1164,7 +982,6 @@ TEST(smmu_nested_page_request)
 	struct iommu_hwpt_pgfault rec;
 	struct dma_job j;
 	struct guest g;
-	char path[64];
 	uint64_t *cd;
 
 	memset(&g, 0, sizeof(g));
@@ -1173,24 +990,20 @@ TEST(smmu_nested_page_request)
 	REQUIRE(g.ram != MAP_FAILED);
 	g.index = sio_device_create(&d);
 	REQUIRE(g.index >= 0);
-	snprintf(path, sizeof(path), "/dev/vfio/devices/vfio%d", g.index);
-	g.iommufd = OPEN("/dev/iommu", O_RDWR);
-	g.devfd = OPEN(path, O_RDWR);
-	bind.iommufd = g.iommufd;
-	REQUIRE_OK(IOCTL(g.devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind));
+	REQUIRE_OK(guest_open_bind(&g));
 	REQUIRE_OK(IOCTL(g.iommufd, IOMMU_IOAS_ALLOC, &alloc));
 	m.ioas_id = alloc.out_ioas_id;
 	m.user_va = (uintptr_t)g.ram;
 	REQUIRE_OK(IOCTL(g.iommufd, IOMMU_IOAS_MAP, &m));
-	s2.dev_id = bind.out_devid;
+	s2.dev_id = g.devid;
 	s2.pt_id = alloc.out_ioas_id;
 	REQUIRE_OK(IOCTL(g.iommufd, IOMMU_HWPT_ALLOC, &s2));
 	REQUIRE_OK(attach(&g, s2.out_hwpt_id));
-	v.dev_id = bind.out_devid;
+	v.dev_id = g.devid;
 	v.hwpt_id = s2.out_hwpt_id;
 	REQUIRE_OK(IOCTL(g.iommufd, IOMMU_VIOMMU_ALLOC, &v));
 	vd.viommu_id = v.out_viommu_id;
-	vd.dev_id = bind.out_devid;
+	vd.dev_id = g.devid;
 	REQUIRE_OK(IOCTL(g.iommufd, IOMMU_VDEVICE_ALLOC, &vd));
 	REQUIRE_OK(IOCTL(g.iommufd, IOMMU_FAULT_QUEUE_ALLOC, &fa));
 	g.faultfd = (int)fa.out_fault_fd;
@@ -1203,7 +1016,7 @@ TEST(smmu_nested_page_request)
 	*gpa_u64(&g, 0x2000 + 8) = 0x3000 | SMMU_DESC_TABLE;		/* L1[1] */
 	*gpa_u64(&g, 0x3000) = 0x4000 | SMMU_DESC_TABLE;		/* L2[0]; L3 empty */
 	memcpy(g.ram + DATA_GPA, "smmu page", 10);
-	s1.dev_id = bind.out_devid;
+	s1.dev_id = g.devid;
 	s1.pt_id = v.out_viommu_id;
 	s1.fault_id = fa.out_fault_id;
 	REQUIRE_OK(IOCTL(g.iommufd, IOMMU_HWPT_ALLOC, &s1));

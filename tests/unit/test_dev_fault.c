@@ -30,19 +30,10 @@
 #include "core/dev_fault.h"
 #include "core/pcidev.h"
 
-#define RAM_SIZE	(4ull << 20)
-#define GVA		0x40000000ull
-#define DATA_GPA	0x100000ull
-#define P_RW_US		0x7ull
-#define PTE_GPA		0x4000ull
-#define WAIT_MS		5000
-#define PASID		5u
+#define VTD_ASSERT(cond)	assert_true(cond)
+#include "../integration/vtd_guest.h"
 
-struct guest {
-	int index, iommufd, devfd, faultfd;
-	uint32_t devid, ioas, s2, fault, nested, pasid;
-	uint8_t *ram;
-};
+#define PASID		5u
 
 /* ------------------------------------------------------------- the handler */
 
@@ -110,107 +101,11 @@ static bool hlog_wait(unsigned int n)
 
 /* --------------------------------------------------------------- the guest */
 
-static uint64_t *gpa_u64(struct guest *g, uint64_t gpa)
-{
-	return (uint64_t *)(g->ram + gpa);
-}
-
-static void pte_set(struct guest *g, unsigned int i, uint64_t bits)
-{
-	__atomic_store_n(gpa_u64(g, PTE_GPA + i * 8), bits ? (DATA_GPA + i * 4096) | bits : 0,
-			 __ATOMIC_RELEASE);
-}
-
-static int invalidate(struct guest *g, uint64_t addr, uint64_t npages)
-{
-	struct iommu_hwpt_vtd_s1_invalidate inv = { .addr = addr, .npages = npages };
-	struct iommu_hwpt_invalidate cmd = {
-		.size = sizeof(cmd), .hwpt_id = g->nested, .data_uptr = (uintptr_t)&inv,
-		.data_type = IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, .entry_len = sizeof(inv),
-		.entry_num = 1,
-	};
-
-	return sio_ioctl(g->iommufd, IOMMU_HWPT_INVALIDATE, &cmd);
-}
-
-static int open_bind(struct guest *g)
-{
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
-	char path[64];
-
-	snprintf(path, sizeof(path), "/dev/vfio/devices/vfio%d", g->index);
-	g->iommufd = sio_open("/dev/iommu", O_RDWR);
-	g->devfd = sio_open(path, O_RDWR);
-	bind.iommufd = g->iommufd;
-	if (g->iommufd < 0 || g->devfd < 0 ||
-	    sio_ioctl(g->devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
-		return -1;
-	g->devid = bind.out_devid;
-	return 0;
-}
-
 /* A VT-d function (@pri), its nested HWPT (@queue: with a fault queue) at @pasid or the RID. */
 static void guest_setup(struct guest *g, bool pri, bool queue, uint32_t pasid)
 {
-	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
-	struct iommu_hwpt_alloc s2 = { .size = sizeof(s2), .flags = IOMMU_HWPT_ALLOC_NEST_PARENT };
-	struct iommu_fault_alloc fa = { .size = sizeof(fa) };
-	struct sio_device_desc d = { .iommu = SIO_DEVICE_IOMMU_VTD, .bus = 0x40, .dev = 3,
-				     .pasid_bits = 8, .flags = pri ? SIO_DEVICE_PRI : 0 };
-	struct iommu_ioas_map m = { .size = sizeof(m), .length = RAM_SIZE,
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-			 IOMMU_IOAS_MAP_WRITEABLE };
-	struct iommu_hwpt_vtd_s1 s1 = { .pgtbl_addr = 0x1000, .addr_width = 48 };
-	struct iommu_hwpt_alloc nested = {
-		.size = sizeof(nested), .data_type = IOMMU_HWPT_DATA_VTD_S1,
-		.data_len = sizeof(s1), .data_uptr = (uintptr_t)&s1,
-	};
-	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
-	unsigned int i;
-
-	memset(g, 0, sizeof(*g));
-	g->faultfd = -1;
-	g->pasid = pasid;
-	if (pasid != SIO_NO_PASID_VAL) {
-		s2.flags |= IOMMU_HWPT_ALLOC_PASID;
-		nested.flags |= IOMMU_HWPT_ALLOC_PASID;
-	}
-	g->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(g->ram != MAP_FAILED);
-	g->index = sio_device_create(&d);
-	assert_true(g->index >= 0);
-	assert_int_equal(open_bind(g), 0);
-	assert_int_equal(sio_ioctl(g->iommufd, IOMMU_IOAS_ALLOC, &alloc), 0);
-	g->ioas = alloc.out_ioas_id;
-	m.ioas_id = g->ioas;
-	m.user_va = (uintptr_t)g->ram;
-	assert_int_equal(sio_ioctl(g->iommufd, IOMMU_IOAS_MAP, &m), 0);
-	s2.dev_id = g->devid;
-	s2.pt_id = g->ioas;
-	assert_int_equal(sio_ioctl(g->iommufd, IOMMU_HWPT_ALLOC, &s2), 0);
-	g->s2 = s2.out_hwpt_id;
-	nested.dev_id = g->devid;
-	nested.pt_id = g->s2;
-	if (queue) {
-		assert_int_equal(sio_ioctl(g->iommufd, IOMMU_FAULT_QUEUE_ALLOC, &fa), 0);
-		g->fault = fa.out_fault_id;
-		g->faultfd = (int)fa.out_fault_fd;
-		nested.flags |= IOMMU_HWPT_FAULT_ID_VALID;
-		nested.fault_id = g->fault;
-	}
-	assert_int_equal(sio_ioctl(g->iommufd, IOMMU_HWPT_ALLOC, &nested), 0);
-	g->nested = nested.out_hwpt_id;
-	for (i = 0; i < 20; i++)
-		memset(g->ram + DATA_GPA + i * 4096, 'a' + (int)i, 4096);
-	*gpa_u64(g, 0x1000) = 0x2000 | P_RW_US;			/* L4[0] */
-	*gpa_u64(g, 0x2000 + 1 * 8) = 0x3000 | P_RW_US;		/* L3[1] */
-	*gpa_u64(g, 0x3000) = PTE_GPA | P_RW_US;		/* L2[0] */
-	at.pt_id = g->nested;
-	if (pasid != SIO_NO_PASID_VAL) {
-		at.flags = VFIO_DEVICE_ATTACH_PASID;
-		at.pasid = pasid;
-	}
-	assert_int_equal(sio_ioctl(g->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), 0);
+	assert_true(vtd_guest_setup(g, 0x40, 3, (pri ? VTD_GUEST_PRI : 0) |
+				    (queue ? VTD_GUEST_FAULT_QUEUE : 0), pasid));
 	hlog_reset();
 }
 
@@ -227,67 +122,12 @@ static void smmu_setup(struct guest *g, bool pri)
 	g->pasid = SIO_NO_PASID_VAL;
 	g->index = sio_device_create(&d);
 	assert_true(g->index >= 0);
-	assert_int_equal(open_bind(g), 0);
+	assert_int_equal(guest_open_bind(g), 0);
 	assert_int_equal(sio_ioctl(g->iommufd, IOMMU_IOAS_ALLOC, &alloc), 0);
 	g->ioas = alloc.out_ioas_id;
 	at.pt_id = g->ioas;
 	assert_int_equal(sio_ioctl(g->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), 0);
 	hlog_reset();
-}
-
-static void guest_teardown(struct guest *g)
-{
-	if (g->faultfd >= 0)
-		sio_close(g->faultfd);
-	sio_close(g->devfd);
-	sio_close(g->iommufd);
-	assert_int_equal(sio_device_destroy(g->index), 0);
-	if (g->ram)
-		munmap(g->ram, RAM_SIZE);
-}
-
-/* ------------------------------------------------------------------ DMA jobs */
-
-struct dma_job {
-	struct guest *g;
-	pthread_t thread;
-	bool write;
-	uint64_t iova;
-	size_t len;
-	char buf[4 * 4096];
-	ssize_t result;
-	int err;
-	struct sio_dma_fault fault;
-};
-
-static void *dma_thread(void *arg)
-{
-	struct dma_job *j = arg;
-
-	if (j->write)
-		j->result = sio_dev_dma_write(j->g->index, j->g->pasid, j->iova, j->buf, j->len);
-	else
-		j->result = sio_dev_dma_read(j->g->index, j->g->pasid, j->iova, j->buf, j->len);
-	j->err = j->result < 0 ? errno : 0;
-	if (j->result < 0)
-		sio_dev_last_fault(j->g->index, &j->fault);
-	return NULL;
-}
-
-static void dma_start(struct dma_job *j, struct guest *g, bool write, uint64_t iova, size_t len)
-{
-	memset(j, 0, sizeof(*j));
-	j->g = g;
-	j->write = write;
-	j->iova = iova;
-	j->len = len;
-	memset(j->buf, 'Z', sizeof(j->buf));
-	assert_int_equal(pthread_create(&j->thread, NULL, dma_thread, j), 0);
-}
-
-static void dma_join(struct dma_job *j)
-{
-	pthread_join(j->thread, NULL);
 }
 
 /* A DMA in this thread: its result, and errno in *err. */
