@@ -185,6 +185,29 @@ static int take_pending(unsigned int index, bool reset)
 	return n;
 }
 
+int sio_pcidev_fault_handler_release(unsigned int index, sio_dev_fault_handler handler,
+				     void *data)
+{
+	struct sio_dev_fault_fn *df = fn_lock(index);
+	struct pending *list;
+	int n;
+
+	if (!df)
+		return -ENODEV;
+	if (!handler || df->handler != handler || df->data != data) {
+		fn_unlock(df);
+		return -ENOENT;
+	}
+	df->handler = NULL;
+	df->data = NULL;
+	list = df->pending;
+	df->pending = NULL;
+	pthread_mutex_unlock(&df->lock);
+	n = complete_all(list, SIO_IOPF_RESP_INVALID);
+	sio_pcidev_read_unlock();
+	return n;
+}
+
 int sio_pcidev_fault_abort_pending(unsigned int index)
 {
 	return take_pending(index, false);

@@ -58,6 +58,18 @@ int sio_pcidev_fault_handler_unregister(unsigned int index);
 int sio_pcidev_fault_abort_pending(unsigned int index);
 
 /*
+ * The end of a handler's owner, in one step: if function @index's handler
+ * is (@handler, @data), unregister it and complete its unanswered groups
+ * with INVALID. An index says nothing of which function it named once that
+ * function was destroyed and another created: the pair makes sure the
+ * owner never ends a later owner's handler.
+ * Return: groups completed, -ENODEV (no such function), -ENOENT (the
+ * function's handler is another one, or none).
+ */
+int sio_pcidev_fault_handler_release(unsigned int index, sio_dev_fault_handler handler,
+				     void *data);
+
+/*
  * Answer a reported page request group (5.10 iommu_page_response()).
  * Checks in order: -ENODEV (no such function), -EINVAL (no handler
  * registered), -EINVAL (version != IOMMU_PAGE_RESP_VERSION_1, or flags

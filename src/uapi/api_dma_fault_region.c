@@ -118,18 +118,11 @@ SIO_EXPORT int sio_dma_fault_regions_close(struct sio_dma_fault_regions *r)
 	if (!r)
 		return 0;
 	/*
-	 * Answer what is pending, then unregister; a request reported between
-	 * the two makes unregister -EBUSY: answer that one too. -ENODEV: the
-	 * function is gone, and its handler with it.
+	 * Unregister and answer what is pending, in one step, and only if the
+	 * handler is still ours: -ENODEV / -ENOENT mean the function was
+	 * destroyed (and its handler dropped), its index maybe reused since.
 	 */
-	for (;;) {
-		int rc;
-
-		sio_pcidev_fault_abort_pending(r->index);
-		rc = sio_pcidev_fault_handler_unregister(r->index);
-		if (rc != -EBUSY)
-			break;
-	}
+	sio_pcidev_fault_handler_release(r->index, regions_handler, r);
 	sio_dfr_destroy(r->dfr);
 	sio_sys_close(r->eventfd);
 	free(r);

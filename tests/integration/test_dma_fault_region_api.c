@@ -378,4 +378,32 @@ TEST(close_answers_pending_invalid)
 	guest_teardown(&g);
 }
 
+TEST(close_after_function_destroyed_leaves_new_owner_alone)
+{
+	struct regions old_rg, rg;
+	struct dma_job j;
+	struct guest g;
+	int old_index;
+
+	REQUIRE(guest_setup(&g, SIO_NO_PASID_VAL));
+	REQUIRE(regions_open(&old_rg, &g));
+	old_index = g.index;
+	/* The function goes while its regions are open; its handler goes with it. */
+	guest_teardown(&g);
+	/* A new function gets the freed index, and a new owner its faults. */
+	REQUIRE(guest_setup(&g, SIO_NO_PASID_VAL));
+	REQUIRE(g.index == old_index);
+	REQUIRE(regions_open(&rg, &g));
+	/* Closing the old regions must not end the new owner's handler. */
+	regions_close(&old_rg);
+	dma_start(&j, &g, false, GVA, 8);
+	REQUIRE(wait_irq(&rg) == 1);
+	CHECK_EQ(rg.recs[0].prm.addr, GVA);
+	fix_and_answer(&g, &rg, 0, rg.recs[0].prm.grpid, false, 0);
+	dma_join(&j);
+	CHECK_EQ(j.result, 8);
+	regions_close(&rg);
+	guest_teardown(&g);
+}
+
 HARNESS_MAIN()

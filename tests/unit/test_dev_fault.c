@@ -410,6 +410,35 @@ static void test_abort_pending(void **state)
 	guest_teardown(&g);
 }
 
+/* Release ends only the (handler, data) it names, pending groups included. */
+static void test_release(void **state)
+{
+	struct dma_job j;
+	struct guest g;
+	int other = 0;
+
+	(void)state;
+	guest_setup(&g, true, false, SIO_NO_PASID_VAL);
+	assert_int_equal(sio_pcidev_fault_handler_release(g.index, handler, &hlog), -ENOENT);
+	assert_int_equal(sio_pcidev_fault_handler_register(g.index, handler, &hlog), 0);
+	dma_start(&j, &g, false, GVA, 8);
+	assert_true(hlog_wait(1));
+	/* Another owner's pair, or none: nothing happens. */
+	assert_int_equal(sio_pcidev_fault_handler_release(g.index, handler, &other), -ENOENT);
+	assert_int_equal(sio_pcidev_fault_handler_release(g.index, NULL, &hlog), -ENOENT);
+	assert_false(job_done(&j));
+	assert_int_equal(sio_pcidev_fault_handler_release(g.index + 1000, handler, &hlog),
+			 -ENODEV);
+	/* The owner's: unregistered and the waiting DMA answered INVALID. */
+	assert_int_equal(sio_pcidev_fault_handler_release(g.index, handler, &hlog), 1);
+	dma_join(&j);
+	assert_int_equal(j.result, -1);
+	assert_int_equal(j.err, EFAULT);
+	assert_int_equal(sio_pcidev_fault_handler_release(g.index, handler, &hlog), -ENOENT);
+	assert_int_equal(sio_pcidev_fault_handler_register(g.index, handler, &other), 0);
+	guest_teardown(&g);
+}
+
 /*
  * A timed-out waiter's group stays pending until answered (the late answer
  * is accepted) or the function goes away with it (no leak: ASan).
@@ -738,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_failure_disables_pri),
 		cmocka_unit_test(test_handler_failure),
 		cmocka_unit_test(test_abort_pending),
+		cmocka_unit_test(test_release),
 		cmocka_unit_test(test_timeout_then_destroy),
 		cmocka_unit_test(test_no_handler_uses_queue),
 		cmocka_unit_test(test_unrecoverable),
