@@ -260,7 +260,8 @@ int sio_device_create(const struct sio_device_desc *desc);
  * Waits for DMA on it that is in flight, then removes its cdev and sysfs
  * entries. Thread-safe.
  * Return: 0, or -1 with errno ENODEV (no such function) or EBUSY (a VFIO
- * cdev fd of it is open in this process; close it first).
+ * cdev fd of it is open in this process, or its DMA fault regions are
+ * open (sio_dev_dma_fault_regions_open()); close them first).
  */
 int sio_device_destroy(int index);
 
@@ -865,7 +866,8 @@ struct sio_dma_fault_region_info {
 
 /**
  * sio_dev_dma_fault_regions_open() - serve the DMA fault regions of
- * function @index: register as its fault handler.
+ * function @index: register as its fault handler. The function cannot be
+ * destroyed (sio_device_destroy() fails with EBUSY) until they are closed.
  *
  * Return: the regions, or NULL with errno ENODEV (no such function), EBUSY
  * (the function's faults are already served), ENOMEM. Thread-safe.

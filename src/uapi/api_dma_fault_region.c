@@ -27,9 +27,16 @@
 #include "base/uaccess.h"
 #include "core/dev_fault.h"
 #include "core/dma_fault_region.h"
+#include "core/pcidev.h"
 
+/*
+ * The pair holds an open on its function (sio_pcidev_open()) from open to
+ * close: the function cannot be destroyed meanwhile, so @index names it,
+ * and not a later function given the same index, for every call below.
+ */
 struct sio_dma_fault_regions {
 	unsigned int index;		/* the function */
+	struct sio_pcidev *pdev;	/* its open */
 	int eventfd;
 	struct sio_dfr *dfr;
 };
@@ -85,10 +92,15 @@ SIO_EXPORT struct sio_dma_fault_regions *sio_dev_dma_fault_regions_open(int inde
 		return NULL;
 	}
 	r->index = (unsigned int)index;
+	r->pdev = sio_pcidev_open(r->index);
+	if (!r->pdev) {
+		rc = -ENODEV;
+		goto err_free;
+	}
 	r->eventfd = (int)syscall(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (r->eventfd < 0) {
 		rc = -errno;
-		goto err_free;
+		goto err_close_fn;
 	}
 	ops.respond = regions_respond;
 	ops.signal = regions_signal;
@@ -105,6 +117,8 @@ err_dfr:
 	sio_dfr_destroy(r->dfr);
 err_eventfd:
 	sio_sys_close(r->eventfd);
+err_close_fn:
+	sio_pcidev_close(r->pdev);
 err_free:
 	free(r);
 	errno = -rc;
@@ -119,8 +133,8 @@ SIO_EXPORT int sio_dma_fault_regions_close(struct sio_dma_fault_regions *r)
 		return 0;
 	/*
 	 * Answer what is pending, then unregister; a request reported between
-	 * the two makes unregister -EBUSY: answer that one too. -ENODEV: the
-	 * function is gone, and its handler with it.
+	 * the two makes unregister -EBUSY: answer that one too. The open keeps
+	 * the function (no -ENODEV).
 	 */
 	for (;;) {
 		int rc;
@@ -132,6 +146,7 @@ SIO_EXPORT int sio_dma_fault_regions_close(struct sio_dma_fault_regions *r)
 	}
 	sio_dfr_destroy(r->dfr);
 	sio_sys_close(r->eventfd);
+	sio_pcidev_close(r->pdev);
 	free(r);
 	errno = saved;
 	return 0;

@@ -378,4 +378,28 @@ TEST(close_answers_pending_invalid)
 	guest_teardown(&g);
 }
 
+/*
+ * The pair holds its function: while it is open the function cannot be
+ * destroyed, so its index cannot name a later function whose handler and
+ * groups the pair's responses and close would then act on.
+ */
+TEST(open_regions_keep_function)
+{
+	struct sio_dma_fault_regions *r;
+	struct regions rg;
+	struct guest g;
+
+	REQUIRE(guest_setup(&g, SIO_NO_PASID_VAL));
+	REQUIRE(regions_open(&rg, &g));
+	CHECK_OK(sio_close(g.devfd));
+	CHECK_OK(sio_close(g.iommufd));
+	g.devfd = g.iommufd = -1;
+	CHECK_ERR(sio_device_destroy(g.index), EBUSY);
+	/* Still there, and still served by the pair. */
+	r = sio_dev_dma_fault_regions_open(g.index);
+	CHECK(!r && errno == EBUSY);
+	regions_close(&rg);
+	guest_teardown(&g);
+}
+
 HARNESS_MAIN()
