@@ -260,7 +260,8 @@ int sio_device_create(const struct sio_device_desc *desc);
  * Waits for DMA on it that is in flight, then removes its cdev and sysfs
  * entries. Thread-safe.
  * Return: 0, or -1 with errno ENODEV (no such function) or EBUSY (a VFIO
- * cdev fd of it is open in this process; close it first).
+ * cdev fd of it is open in this process, or its DMA fault regions are
+ * open (sio_dev_dma_fault_regions_open()); close them first).
  */
 int sio_device_destroy(int index);
 
@@ -841,6 +842,11 @@ const struct sio_fault_ring_hdr *sio_fault_ring_header(const struct sio_fault_ri
  * The calls mirror what a VFIO device fd offers for a region: pread/pwrite
  * of the region (the header page is reachable only so), mmap of its ring
  * (the region's one sparse-mmap area), and the fault IRQ as an eventfd.
+ *
+ * fork(): the regions belong to the process that opened them. In a forked
+ * child every call on an inherited @r except close fails with EXDEV, and
+ * the child's page requests are not reported there (they fail at once, as
+ * answered INVALID), so the child never changes the parent's rings.
  */
 struct sio_dma_fault_regions;
 
@@ -865,7 +871,8 @@ struct sio_dma_fault_region_info {
 
 /**
  * sio_dev_dma_fault_regions_open() - serve the DMA fault regions of
- * function @index: register as its fault handler.
+ * function @index: register as its fault handler. The function cannot be
+ * destroyed (sio_device_destroy() fails with EBUSY) until they are closed.
  *
  * Return: the regions, or NULL with errno ENODEV (no such function), EBUSY
  * (the function's faults are already served), ENOMEM. Thread-safe.
@@ -883,7 +890,8 @@ int sio_dma_fault_regions_close(struct sio_dma_fault_regions *r);
 
 /**
  * sio_dma_fault_region_info() - @which region's description.
- * Return: 0, or -1 with errno EINVAL (@which), EFAULT (@info). Thread-safe.
+ * Return: 0, or -1 with errno EXDEV (@r is inherited), EINVAL (@which),
+ * EFAULT (@info). Thread-safe.
  */
 int sio_dma_fault_region_info(struct sio_dma_fault_regions *r, unsigned int which,
 			      struct sio_dma_fault_region_info *info);
@@ -896,9 +904,9 @@ int sio_dma_fault_region_info(struct sio_dma_fault_regions *r, unsigned int whic
  * fault region, head of the response region), below nb_entries. Writing
  * the response region's head answers the responses up to it before the
  * call returns.
- * Return: bytes transferred, or -1 with errno EINVAL (@which, @pos beyond
- * the region, a write other than 4 bytes at 0, an index >= nb_entries),
- * EFAULT (@buf). Thread-safe.
+ * Return: bytes transferred, or -1 with errno EXDEV (@r is inherited),
+ * EINVAL (@which, @pos beyond the region, a write other than 4 bytes at 0,
+ * an index >= nb_entries), EFAULT (@buf). Thread-safe.
  */
 ssize_t sio_dma_fault_region_pread(struct sio_dma_fault_regions *r, unsigned int which,
 				   void *buf, size_t count, uint64_t pos);
@@ -909,7 +917,8 @@ ssize_t sio_dma_fault_region_pwrite(struct sio_dma_fault_regions *r, unsigned in
  * sio_dma_fault_region_mmap() - map [@pos, @pos + @len) of @which region
  * (MAP_SHARED, @prot PROT_READ and/or PROT_WRITE); unmap with munmap().
  * Only the ring can be mapped.
- * Return: the address, or MAP_FAILED with errno EINVAL (@which; the range
+ * Return: the address, or MAP_FAILED with errno EXDEV (@r is inherited),
+ * EINVAL (@which; the range
  * starts below the ring, ends beyond the region, or is not page-aligned;
  * @len 0), or mmap()'s errno. Thread-safe.
  */
@@ -918,7 +927,8 @@ void *sio_dma_fault_region_mmap(struct sio_dma_fault_regions *r, unsigned int wh
 
 /**
  * sio_dma_fault_regions_eventfd() - the fault IRQ: an eventfd (owned by @r)
- * incremented once per record queued. Return: the fd. Thread-safe.
+ * incremented once per record queued. Return: the fd, or -1 with errno
+ * EXDEV (@r is inherited). Thread-safe.
  */
 int sio_dma_fault_regions_eventfd(const struct sio_dma_fault_regions *r);
 
@@ -932,7 +942,8 @@ struct sio_dma_fault_regions_stats {
 
 /**
  * sio_dma_fault_regions_stats() - counters of @r.
- * Return: 0, or -1 with errno EFAULT (@st). Thread-safe.
+ * Return: 0, or -1 with errno EXDEV (@r is inherited), EFAULT (@st).
+ * Thread-safe.
  */
 int sio_dma_fault_regions_stats(struct sio_dma_fault_regions *r,
 				struct sio_dma_fault_regions_stats *st);

@@ -7,7 +7,8 @@
  * index N (the minor of /dev/vfio/devices/vfioN), lowest free first.
  *
  * Lifetime: a device lives from sio_pcidev_create() to sio_pcidev_destroy().
- * Every open VFIO cdev fd holds an "open" on it (sio_pcidev_open()), and
+ * Every open VFIO cdev fd and every open DMA fault region pair
+ * (api_dma_fault_region.c) holds an "open" on it (sio_pcidev_open()), and
  * destroy refuses with -EBUSY while any is held, so a pointer obtained from
  * sio_pcidev_open() stays valid until sio_pcidev_close(). DMA and translation
  * run inside sio_pcidev_read_lock()/unlock(), which destroy waits for.
@@ -70,10 +71,10 @@ static inline uint32_t sio_pcidev_rid(const struct sio_pcidev_cfg *cfg)
  */
 int sio_pcidev_create(const struct sio_pcidev_cfg *cfg);
 
-/* Destroy a function: 0, -ENODEV (no such index), -EBUSY (a cdev fd is open). */
+/* Destroy a function: 0, -ENODEV (no such index), -EBUSY (an open is held). */
 int sio_pcidev_destroy(unsigned int index);
 
-/* Take an open on @index (a cdev fd): the device, or NULL if there is none. */
+/* Take an open on @index (a cdev fd, a region pair): the device, or NULL if none. */
 struct sio_pcidev *sio_pcidev_open(unsigned int index);
 void sio_pcidev_close(struct sio_pcidev *pdev);
 

@@ -27,12 +27,33 @@
 #include "base/uaccess.h"
 #include "core/dev_fault.h"
 #include "core/dma_fault_region.h"
+#include "core/pcidev.h"
+#include "uapi/file.h"
 
+/*
+ * The pair holds an open on its function (sio_pcidev_open()) from open to
+ * close: the function cannot be destroyed meanwhile, so @index names it,
+ * and not a later function given the same index, for every call below.
+ *
+ * A forked child inherits the pair and the handler registration, but the
+ * memfds are MAP_SHARED and the eventfd is shared with the parent, and
+ * the regions' mutexes may have been held by a parent thread: in the child
+ * the pair is foreign (@epoch), its handler takes no record and every call
+ * but close fails with EXDEV, so the child never writes the parent's rings
+ * or header pages nor signals its IRQ.
+ */
 struct sio_dma_fault_regions {
 	unsigned int index;		/* the function */
+	struct sio_pcidev *pdev;	/* its open */
+	uint64_t epoch;			/* sio_process_epoch() of the opener */
 	int eventfd;
 	struct sio_dfr *dfr;
 };
+
+static bool regions_foreign(const struct sio_dma_fault_regions *r)
+{
+	return r->epoch != sio_process_epoch();
+}
 
 static int ret_errno(int rc)
 {
@@ -47,6 +68,9 @@ static int regions_handler(void *data, const struct iommu_fault *rec)
 {
 	struct sio_dma_fault_regions *r = data;
 
+	/* Refused: a page request of the child ends INVALID. */
+	if (regions_foreign(r))
+		return -EXDEV;
 	return sio_dfr_push(r->dfr, rec);
 }
 
@@ -85,10 +109,16 @@ SIO_EXPORT struct sio_dma_fault_regions *sio_dev_dma_fault_regions_open(int inde
 		return NULL;
 	}
 	r->index = (unsigned int)index;
+	r->epoch = sio_process_epoch();
+	r->pdev = sio_pcidev_open(r->index);
+	if (!r->pdev) {
+		rc = -ENODEV;
+		goto err_free;
+	}
 	r->eventfd = (int)syscall(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (r->eventfd < 0) {
 		rc = -errno;
-		goto err_free;
+		goto err_close_fn;
 	}
 	ops.respond = regions_respond;
 	ops.signal = regions_signal;
@@ -105,6 +135,8 @@ err_dfr:
 	sio_dfr_destroy(r->dfr);
 err_eventfd:
 	sio_sys_close(r->eventfd);
+err_close_fn:
+	sio_pcidev_close(r->pdev);
 err_free:
 	free(r);
 	errno = -rc;
@@ -118,13 +150,14 @@ SIO_EXPORT int sio_dma_fault_regions_close(struct sio_dma_fault_regions *r)
 	if (!r)
 		return 0;
 	/*
-	 * Unregister and answer what is pending, in one step, and only if the
-	 * handler is still ours: -ENODEV / -ENOENT mean the function was
-	 * destroyed (and its handler dropped), its index maybe reused since.
+	 * Unregister and answer what is pending in one step, so that nothing
+	 * can be reported in between. The open keeps the function, so its
+	 * index names it until sio_pcidev_close() below.
 	 */
 	sio_pcidev_fault_handler_release(r->index, regions_handler, r);
 	sio_dfr_destroy(r->dfr);
 	sio_sys_close(r->eventfd);
+	sio_pcidev_close(r->pdev);
 	free(r);
 	errno = saved;
 	return 0;
@@ -150,6 +183,8 @@ SIO_EXPORT int sio_dma_fault_region_info(struct sio_dma_fault_regions *r, unsign
 	enum sio_dfr_which w;
 	int rc;
 
+	if (regions_foreign(r))
+		return ret_errno(-EXDEV);
 	rc = region_which(which, &w);
 	if (rc)
 		return ret_errno(rc);
@@ -172,7 +207,7 @@ SIO_EXPORT ssize_t sio_dma_fault_region_pread(struct sio_dma_fault_regions *r, u
 	enum sio_dfr_which w;
 	ssize_t rc;
 
-	rc = region_which(which, &w);
+	rc = regions_foreign(r) ? -EXDEV : region_which(which, &w);
 	if (!rc)
 		rc = sio_dfr_rw(r->dfr, w, pos, (uintptr_t)buf, count, false);
 	if (rc < 0) {
@@ -189,7 +224,7 @@ SIO_EXPORT ssize_t sio_dma_fault_region_pwrite(struct sio_dma_fault_regions *r,
 	enum sio_dfr_which w;
 	ssize_t rc;
 
-	rc = region_which(which, &w);
+	rc = regions_foreign(r) ? -EXDEV : region_which(which, &w);
 	if (!rc)
 		rc = sio_dfr_rw(r->dfr, w, pos, (uintptr_t)buf, count, true);
 	if (rc < 0) {
@@ -206,7 +241,7 @@ SIO_EXPORT void *sio_dma_fault_region_mmap(struct sio_dma_fault_regions *r, unsi
 	uint64_t file_off;
 	int fd, rc;
 
-	rc = region_which(which, &w);
+	rc = regions_foreign(r) ? -EXDEV : region_which(which, &w);
 	if (!rc)
 		rc = sio_dfr_mmap_check(r->dfr, w, pos, len, prot, &fd, &file_off);
 	if (rc) {
@@ -218,6 +253,8 @@ SIO_EXPORT void *sio_dma_fault_region_mmap(struct sio_dma_fault_regions *r, unsi
 
 SIO_EXPORT int sio_dma_fault_regions_eventfd(const struct sio_dma_fault_regions *r)
 {
+	if (regions_foreign(r))
+		return ret_errno(-EXDEV);
 	return r->eventfd;
 }
 
@@ -227,6 +264,8 @@ SIO_EXPORT int sio_dma_fault_regions_stats(struct sio_dma_fault_regions *r,
 	struct sio_dma_fault_regions_stats out;
 	struct sio_dfr_stats s;
 
+	if (regions_foreign(r))
+		return ret_errno(-EXDEV);
 	sio_dfr_stats(r->dfr, &s);
 	out.records = s.rec_pushed;
 	out.records_dropped = s.rec_dropped;
