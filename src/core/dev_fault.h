@@ -38,7 +38,8 @@ typedef int (*sio_dev_fault_handler)(void *data, const struct iommu_fault *rec);
 
 /*
  * Register @handler for function @index. Return: 0, -ENODEV (no such
- * function), -EBUSY (one is registered), -EINVAL (@handler NULL), -ENOMEM.
+ * function), -EBUSY (one is registered), -EINVAL (@handler NULL). The
+ * state is allocated with the function: register never fails for memory.
  */
 int sio_pcidev_fault_handler_register(unsigned int index, sio_dev_fault_handler handler,
 				      void *data);
