@@ -323,19 +323,15 @@ static void group_unprepare(struct sio_pcidev *pdev, struct sio_pri_group *g)
 	sio_iommu_prq_release(pdev->iommu, n, false);
 }
 
-/* Queue a group of @n pages on @hwpt. Bind lock held, @pdev bound. */
-static int queue_group(struct sio_pcidev *pdev, struct sio_hwpt *hwpt,
-		       const struct sio_pri_req *rq, const struct sio_fault *f,
-		       const uint64_t *pages, unsigned int n, struct sio_pri_group **out)
+/* The group @g of @n pages onto @hwpt's fault queue. Bind lock held, @pdev bound. */
+static int queue_records(struct sio_pcidev *pdev, struct sio_hwpt *hwpt,
+			 const struct sio_pri_req *rq, const uint64_t *pages, unsigned int n,
+			 struct sio_pri_group *g)
 {
 	struct sio_iopf reqs[SIO_PRI_GROUP_MAX];
-	struct sio_pri_group *g;
 	unsigned int i;
 	int rc;
 
-	rc = group_prepare(pdev, f, pages, n, &g);
-	if (rc)
-		return rc;
 	memset(reqs, 0, sizeof(reqs));
 	for (i = 0; i < n; i++) {
 		reqs[i].pasid_valid = rq->has_pasid;
@@ -345,33 +341,21 @@ static int queue_group(struct sio_pcidev *pdev, struct sio_hwpt *hwpt,
 		reqs[i].addr = pages[i];
 	}
 	rc = sio_fault_queue_group(hwpt, pdev->idev, reqs, n, group_done, g);
-	if (rc) {
-		group_unprepare(pdev, g);
-		/* -ENOENT: no queue any more (detach under way): the fault stands. */
-		return rc == -ENOENT ? -EACCES : rc;
-	}
-	*out = g;
-	return 0;
+	/* -ENOENT: no queue any more (detach under way): the fault stands. */
+	return rc == -ENOENT ? -EACCES : rc;
 }
 
-
 /*
- * Report a group of @n pages to the function's fault handler, as VT-d 5.10
+ * The group @g of @n pages to the function's fault handler, as VT-d 5.10
  * fills page request records. Bind lock and table read lock held.
- * Return: as queue_group(), or -ENOENT (no handler).
+ * Return: as sio_dev_fault_report_group() (-ENOENT: no handler).
  */
-static int report_group(struct sio_pcidev *pdev, const struct sio_pri_req *rq,
-			const struct sio_fault *f, const uint64_t *pages, unsigned int n,
-			struct sio_pri_group **out)
+static int report_records(struct sio_pcidev *pdev, const struct sio_pri_req *rq,
+			  const uint64_t *pages, unsigned int n, struct sio_pri_group *g)
 {
 	struct iommu_fault recs[SIO_PRI_GROUP_MAX];
-	struct sio_pri_group *g;
 	unsigned int i;
-	int rc;
 
-	rc = group_prepare(pdev, f, pages, n, &g);
-	if (rc)
-		return rc;
 	memset(recs, 0, sizeof(recs));
 	for (i = 0; i < n; i++) {
 		struct iommu_fault_page_request *prm = &recs[i].prm;
@@ -388,7 +372,31 @@ static int report_group(struct sio_pcidev *pdev, const struct sio_pri_req *rq,
 		prm->perm = access_to_perm(rq->access);
 		prm->addr = pages[i];
 	}
-	rc = sio_dev_fault_report_group(pdev->fault, recs, n, group_done, g);
+	return sio_dev_fault_report_group(pdev->fault, recs, n, group_done, g);
+}
+
+/*
+ * Make @f's page and the following faulting pages a group, and deliver it
+ * to @hwpt's fault queue, or (@hwpt NULL) to the function's fault handler.
+ * Bind lock held; for the handler, the table read lock too.
+ */
+static int request_group(struct sio_pcidev *pdev, struct sio_hwpt *hwpt,
+			 const struct sio_pri_req *rq, const struct sio_fault *f,
+			 struct sio_pri_group **out)
+{
+	uint64_t pages[SIO_PRI_GROUP_MAX];
+	struct sio_pri_group *g;
+	unsigned int n;
+	int rc;
+
+	n = collect_pages(pdev->hw, rq, f, pages);
+	rc = group_prepare(pdev, f, pages, n, &g);
+	if (rc)
+		return rc;
+	if (hwpt)
+		rc = queue_records(pdev, hwpt, rq, pages, n, g);
+	else
+		rc = report_records(pdev, rq, pages, n, g);
 	if (rc) {
 		group_unprepare(pdev, g);
 		return rc;
@@ -400,10 +408,8 @@ static int report_group(struct sio_pcidev *pdev, const struct sio_pri_req *rq,
 int sio_pri_request(unsigned int index, const struct sio_pri_req *rq, const struct sio_fault *f,
 		    struct sio_pri_group **out)
 {
-	uint64_t pages[SIO_PRI_GROUP_MAX];
 	struct sio_pcidev *pdev;
 	struct sio_hwpt *hwpt;
-	unsigned int n;
 	int rc;
 
 	if (!fault_recoverable(f))
@@ -424,10 +430,8 @@ int sio_pri_request(unsigned int index, const struct sio_pri_req *rq, const stru
 	 * (dev_fault.h); -ENOENT: the handler went away meanwhile.
 	 */
 	rc = -ENOENT;
-	if (sio_dev_fault_has_handler(pdev->fault)) {
-		n = collect_pages(pdev->hw, rq, f, pages);
-		rc = report_group(pdev, rq, f, pages, n, out);
-	}
+	if (sio_dev_fault_has_handler(pdev->fault))
+		rc = request_group(pdev, NULL, rq, f, out);
 	if (rc != -ENOENT || !pdev->idev) {
 		sio_pcidev_read_unlock();
 		if (rc == -ENOENT)
@@ -444,8 +448,7 @@ int sio_pri_request(unsigned int index, const struct sio_pri_req *rq, const stru
 	rc = -EACCES;
 	if (!hwpt)
 		goto out_bind;
-	n = collect_pages(pdev->hw, rq, f, pages);
-	rc = queue_group(pdev, hwpt, rq, f, pages, n, out);
+	rc = request_group(pdev, hwpt, rq, f, out);
 	sio_hwpt_put(hwpt);
 out_bind:
 	sio_pcidev_bind_unlock();
