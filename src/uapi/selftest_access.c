@@ -183,17 +183,27 @@ static uint64_t syz_iova(struct staccess *st, uint64_t iova)
 	return sio_access_nth_area_iova(st->access, (uint32_t)iova, (uint32_t)(iova >> 32));
 }
 
-/* Each pinned page must be the page the caller has mapped at uptr: EBADE. */
+/*
+ * Each pinned page must be the page the caller has mapped at uptr, checked
+ * page by page as Linux pins each uptr page and compares it: the first page
+ * that cannot be faulted in for reading gives EFAULT, a page before it that
+ * differs gives EBADE. Faulting in first puts every page the comparison
+ * needs into the snapshot (a file page mapped at a second address may not
+ * be present there yet).
+ */
 static int check_pages(uint64_t uptr, const uint64_t *phys, uint64_t npages)
 {
-	uint64_t ps = sio_page_size(), i;
+	uint64_t ps = sio_page_size(), i, mapped;
 	struct sio_physmap *map;
 	int rc;
 
+	for (mapped = 0; mapped < npages; mapped++)
+		if (sio_user_fault_in(uptr + mapped * ps, 1, false))
+			break;
 	rc = sio_physmap_snapshot(&map);
 	if (rc)
 		return rc;
-	for (i = 0; i < npages && !rc; i++) {
+	for (i = 0; i < mapped && !rc; i++) {
 		struct sio_physid want, got;
 
 		if (sio_physmap_lookup(map, uptr + i * ps, &want) ||
@@ -201,6 +211,8 @@ static int check_pages(uint64_t uptr, const uint64_t *phys, uint64_t npages)
 			rc = -EBADE;
 	}
 	sio_physmap_free(map);
+	if (!rc && mapped < npages)
+		rc = -EFAULT;
 	return rc;
 }
 

@@ -794,6 +794,18 @@ TEST(access_pages_memfd)
 		CHECK_OK(ta_unpin(fd, pfd, a));
 	CHECK_ERR(ta_pages(fd, pfd, 0, BASE, 2 * PS, U(m3), &a), EBADE);
 	CHECK_ERR(ta_pages(fd, pfd, 0, BASE + PS - 1, 2, U(m3 + PS - 1), &a), EBADE);
+	/*
+	 * uptr pages are pinned one by one and compared: an unmapped page gives
+	 * EFAULT, unless a page before it already differed (EBADE).
+	 */
+	REQUIRE(munmap(m3 + PS, PS) == 0);
+	CHECK_ERR(ta_pages(fd, pfd, 0, BASE, 2 * PS, U(m3), &a), EFAULT);
+	CHECK_ERR(ta_pages(fd, pfd, 0, BASE + PS, 2 * PS, U(m3), &a), EBADE);
+	CHECK_ERR(ta_pages(fd, pfd, 0, BASE, PS, U(m3 + PS), &a), EFAULT);
+	/* A mapping that cannot be read cannot be pinned: EFAULT too. */
+	REQUIRE(mmap(m3 + PS, PS, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+		m3 + PS);
+	CHECK_ERR(ta_pages(fd, pfd, 0, BASE, 2 * PS, U(m3), &a), EFAULT);
 	CHECK_OK(ta_refs(fd, m1, n * PS, 0));
 	/* With a domain, the file pages are pinned once. */
 	REQUIRE_OK(ta_pages(fd, pfd, 0, BASE, n * PS, U(m1), &a));
