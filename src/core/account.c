@@ -48,6 +48,8 @@ int sio_account_charge(enum sio_account_mode mode, uint64_t npages)
 	uint64_t cur = __atomic_load_n(counter, __ATOMIC_RELAXED);
 	uint64_t new;
 
+	if (mode == SIO_ACCOUNT_NONE)
+		return 0;
 	do {
 		if (check_add_overflow(cur, npages, &new))
 			return -ENOMEM;
@@ -65,10 +67,14 @@ int sio_account_charge(enum sio_account_mode mode, uint64_t npages)
 
 void sio_account_uncharge(enum sio_account_mode mode, uint64_t npages)
 {
+	if (mode == SIO_ACCOUNT_NONE)
+		return;
 	__atomic_fetch_sub(&locked_pages[mode == SIO_ACCOUNT_MM], npages, __ATOMIC_RELAXED);
 }
 
 uint64_t sio_account_locked(enum sio_account_mode mode)
 {
+	if (mode == SIO_ACCOUNT_NONE)
+		return 0;
 	return __atomic_load_n(&locked_pages[mode == SIO_ACCOUNT_MM], __ATOMIC_RELAXED);
 }

@@ -19,6 +19,8 @@
 enum sio_account_mode {
 	SIO_ACCOUNT_USER = 0,
 	SIO_ACCOUNT_MM = 1,
+	/* Not charged: pages no user memory backs (a dma-buf's). */
+	SIO_ACCOUNT_NONE = 2,
 };
 
 /* Charge @npages; -ENOMEM (nothing charged) past the limit. */

@@ -391,9 +391,8 @@ int sio_iopt_map_file(struct sio_iopt *iopt, enum sio_account_mode mode, uint64_
 	return map_common(iopt, mode, pages, start_byte, iova, length, prot, alloc_iova);
 }
 
-int sio_iopt_map_dmabuf(struct sio_iopt *iopt, enum sio_account_mode mode, uint64_t *iova,
-			struct sio_dmabuf *dmabuf, uint64_t start, uint64_t length, int prot,
-			bool alloc_iova)
+int sio_iopt_map_dmabuf(struct sio_iopt *iopt, uint64_t *iova, struct sio_dmabuf *dmabuf,
+			uint64_t start, uint64_t length, int prot, bool alloc_iova)
 {
 	struct sio_pages *pages;
 	uint64_t start_byte, end;
@@ -414,7 +413,13 @@ int sio_iopt_map_dmabuf(struct sio_iopt *iopt, enum sio_account_mode mode, uint6
 		return rc;
 	sio_dmabuf_get(dmabuf);
 	pages->dmabuf = dmabuf;
-	return map_common(iopt, mode, pages, start_byte, iova, length, prot, alloc_iova);
+	/*
+	 * Linux reads a dma-buf's physical ranges without pinning user pages,
+	 * so they are not charged to RLIMIT_MEMLOCK (nor in the MM mode).
+	 */
+	pages->account_mode = SIO_ACCOUNT_NONE;
+	return map_common(iopt, SIO_ACCOUNT_NONE, pages, start_byte, iova, length, prot,
+			  alloc_iova);
 }
 
 int sio_iopt_get_pages(struct sio_iopt *iopt, uint64_t iova, uint64_t length,

@@ -131,11 +131,11 @@ int sio_iopt_map_file(struct sio_iopt *iopt, enum sio_account_mode mode, uint64_
  * Map [start, start + length) of @dmabuf (IOAS_MAP_FILE of a dma-buf fd).
  * Return: as sio_iopt_map_file(), -EINVAL also for a range outside the
  * buffer, -ENODEV when the buffer is revoked (checked again when the area
- * completes, so a racing revoke either tears it out or fails it).
+ * completes, so a racing revoke either tears it out or fails it). Its pages
+ * are not charged to RLIMIT_MEMLOCK (SIO_ACCOUNT_NONE), in either mode.
  */
-int sio_iopt_map_dmabuf(struct sio_iopt *iopt, enum sio_account_mode mode, uint64_t *iova,
-			struct sio_dmabuf *dmabuf, uint64_t start, uint64_t length, int prot,
-			bool alloc_iova);
+int sio_iopt_map_dmabuf(struct sio_iopt *iopt, uint64_t *iova, struct sio_dmabuf *dmabuf,
+			uint64_t start, uint64_t length, int prot, bool alloc_iova);
 
 /*
  * Tear every area of @dmabuf out of every domain of @iopt (unmap it, drop its

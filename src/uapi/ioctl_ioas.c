@@ -234,8 +234,8 @@ int sio_ioctl_ioas_map_file(struct sio_ucmd *ucmd)
 			sio_file_put(file);
 	}
 	if (dmabuf) {
-		rc = sio_iopt_map_dmabuf(&ioas->iopt, ucmd->ctx->account_mode, &iova, dmabuf,
-					 cmd->start, cmd->length, map_prot(cmd->flags),
+		rc = sio_iopt_map_dmabuf(&ioas->iopt, &iova, dmabuf, cmd->start, cmd->length,
+					 map_prot(cmd->flags),
 					 !(cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA));
 		sio_file_put(file);
 	} else {

@@ -21,7 +21,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 /* Each test in its own process: a crash is one "not ok", the rest still run. */
 #define HARNESS_ISOLATE
@@ -178,6 +182,43 @@ TEST(map_ranges)
 	CHECK_OK(ioas_unmap_all(fd, ioas, &len));
 	CHECK_EQ(len, size + 1 + 2 * PS);
 	CHECK_OK(close(dfd));
+	close(fd);
+}
+
+/*
+ * A dma-buf's pages are not charged to RLIMIT_MEMLOCK: Linux reads its
+ * physical ranges and pins no user page. User memory of the same size, past
+ * the same limit, is refused (ENOMEM), so the check can fail.
+ */
+TEST(not_charged_to_memlock)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct caps[2];
+	uint64_t size = 8 * PS, iova = BASE, len = 0;
+	struct rlimit rl = { .rlim_cur = 2 * PS, .rlim_max = 2 * PS };
+	uint32_t ioas = 0, hwpt = 0;
+	int fd = setup(&ioas), dfd;
+	uint8_t *map, *user;
+
+	dfd = new_dmabuf(fd, 8, &map);
+	user = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE(map && user != MAP_FAILED);
+	/* This test runs in a process of its own: drop CAP_IPC_LOCK, lower the limit. */
+	REQUIRE(!syscall(SYS_capget, &hdr, caps));
+	caps[0].effective &= ~(1u << CAP_IPC_LOCK);
+	REQUIRE(!syscall(SYS_capset, &hdr, caps));
+	REQUIRE(!setrlimit(RLIMIT_MEMLOCK, &rl));
+	/* A domain pins what is mapped at once. */
+	CHECK_OK(mock_domain(fd, ioas, NULL, &hwpt, NULL));
+	CHECK_OK(ioas_map_file(fd, ioas, dfd, 0, size, &iova, MAP_FIXED_RW));
+	CHECK_OK(md_check_map(fd, hwpt, iova, map, size));
+	iova = BASE + 2 * size;
+	CHECK_ERR(ioas_map(fd, ioas, user, size, &iova, MAP_FIXED_RW), ENOMEM);
+	CHECK_OK(ioas_unmap_all(fd, ioas, &len));
+	CHECK_EQ(len, size);
+	munmap(user, size);
+	munmap(map, size);
+	close(dfd);
 	close(fd);
 }
 
