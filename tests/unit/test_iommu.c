@@ -633,6 +633,71 @@ static void test_counters_exact(void **state)
 	free(phys);
 }
 
+/* The IOTLB entry of @iova cached for @dev's RID (the hit path's way 0 or another way). */
+static struct sio_iotlb_entry *rid_entry(struct sio_iommu_dev *dev, uint64_t iova)
+{
+	const struct sio_attach *slot = &dev->rid_slot;
+	uint64_t page = (iova | SIO_IOTLB_LG2_MASK) & slot->pkey;
+	struct sio_iotlb_entry *set = sio_iotlb_set_of(dev->iotlb_ent, dev->iotlb_set_mask,
+						       slot->hseed, page);
+	unsigned int w;
+
+	for (w = 0; w < SIO_IOTLB_WAYS; w++)
+		if (set[w].tag == slot->tag && set[w].page == page)
+			return &set[w];
+	return NULL;
+}
+
+/*
+ * An entry a writer owns (odd seq) is never a hit, whatever it holds: the
+ * request walks, and its fill (which would need the entry) is not cached.
+ * Once released (seq + 2) the same contents are served again.
+ */
+static void test_owned_entry_not_hit(void **state)
+{
+	unsigned char *p1 = phys_alloc(SZ_4K), *p2 = phys_alloc(SZ_4K);
+	const uint64_t iova = 0x23000;
+	struct sio_iotlb_entry *e;
+	struct sio_iommu_stats st;
+	uint64_t val;
+	uint32_t seq;
+	struct fx f;
+
+	fx_init(&f, &vtd_cfg, false);
+	assert_int_equal(sio_domain_map(f.d, iova, pa_of(p1), SZ_4K, PROT_RW), 0);
+	assert_int_equal(xlate_pa(&f, iova + 8, SIO_PT_R), pa_of(p1) + 8);
+	e = rid_entry(f.dev, iova);
+	assert_non_null(e);
+	seq = e->seq;
+	val = e->val;
+	assert_int_equal(seq & 1, 0);
+
+	/* Owned, half rewritten: not served, by the plain or the general path. */
+	e->seq = seq + 1;
+	e->val = pa_of(p2) | (val & SIO_IOTLB_V_MASK);
+	sio_iommu_reset_stats(f.iommu);
+	assert_int_equal(xlate_pa(&f, iova + 8, SIO_PT_R), pa_of(p1) + 8);
+	assert_int_equal(xlate_pa(&f, iova + 16, SIO_PT_R | SIO_PT_PRIV), pa_of(p1) + 16);
+	st = stats(f.iommu);
+	assert_int_equal(st.iotlb_hits, 0);
+	assert_int_equal(st.iotlb_misses, 2);
+	assert_int_equal(st.walks, 2);
+	assert_int_equal(st.iotlb_inserts, 0);
+	assert_int_equal(e->seq, seq + 1);
+
+	/* Released with those contents: served as they are (stale until invalidated). */
+	e->seq = seq + 2;
+	assert_int_equal(xlate_pa(&f, iova + 8, SIO_PT_R), pa_of(p2) + 8);
+	st = stats(f.iommu);
+	assert_int_equal(st.iotlb_hits, 1);
+	assert_int_equal(st.iotlb_misses, 2);
+	sio_iommu_invalidate(f.iommu, sio_domain_did(f.d), iova, SZ_4K);
+	assert_int_equal(xlate_pa(&f, iova + 8, SIO_PT_R), pa_of(p1) + 8);
+	fx_fini(&f);
+	free(p1);
+	free(p2);
+}
+
 /* An entry serves requests of the privilege it was filled for; the other walks. */
 static void test_priv_requests(void **state)
 {
@@ -1327,6 +1392,7 @@ int main(void)
 		cmocka_unit_test(test_unmap_invalidates),
 		cmocka_unit_test(test_faults_never_cached),
 		cmocka_unit_test(test_counters_exact),
+		cmocka_unit_test(test_owned_entry_not_hit),
 		cmocka_unit_test(test_priv_requests),
 		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_did_reuse),
