@@ -440,7 +440,8 @@ translate_slot(struct sio_iommu_dev *dev, const struct sio_attach *slot, uint32_
 	val = __atomic_load_n(&e->val, __ATOMIC_RELAXED);
 	if (unlikely(!entry_stable(e, eseq)))
 		goto slow;
-	if (plain ? unlikely((val & (access | SIO_IOTLB_V_PRIVREQ)) != access)
+	/* The flags are in the low bits: 32-bit arithmetic is enough. */
+	if (plain ? unlikely(((unsigned int)val & (access | SIO_IOTLB_V_PRIVREQ)) != access)
 		  : unlikely((val & WANT_MASK(access)) != WANT(access)))
 		goto slow;
 	return hit(dev, val, (unsigned int)(pkey & SIO_IOTLB_LG2_MASK),
