@@ -638,13 +638,16 @@ static struct sio_iotlb_entry *rid_entry(struct sio_iommu_dev *dev, uint64_t iov
 {
 	const struct sio_attach *slot = &dev->rid_slot;
 	uint64_t page = (iova | SIO_IOTLB_LG2_MASK) & slot->pkey;
-	struct sio_iotlb_entry *set = sio_iotlb_set_of(dev->iotlb_ent, dev->iotlb_set_mask,
-						       slot->hseed, page);
+	uint64_t set = sio_iotlb_set_idx(dev->iotlb_set_mask, slot->hseed, page);
 	unsigned int w;
 
-	for (w = 0; w < SIO_IOTLB_WAYS; w++)
-		if (set[w].tag == slot->tag && set[w].page == page)
-			return &set[w];
+	for (w = 0; w < SIO_IOTLB_WAYS; w++) {
+		struct sio_iotlb_entry *e = sio_iotlb_way(dev->iotlb_ent, dev->iotlb_set_mask,
+							  set, w);
+
+		if (e->tag == slot->tag && e->page == page)
+			return e;
+	}
 	return NULL;
 }
 
@@ -970,6 +973,74 @@ static void test_capacity_evict_way(void **state)
 	st = stats(f.iommu);
 	assert_int_equal(st.iotlb_hits, 4);
 	assert_int_equal(st.iotlb_misses, 1);
+	fx_fini(&f);
+	free(phys);
+}
+
+/*
+ * Sets stay apart in the split layout (iotlb.h: ways 0-1 and 2-3 of a set in
+ * two lines): four pages of each of two neighbouring sets are all cached and
+ * all hit, and every way of every set is its own 32-byte entry, the first
+ * two in one cache line.
+ */
+static void test_iotlb_sets_apart(void **state)
+{
+	struct sio_iommu_cfg icfg = { .type = SIO_IOMMU_MOCK, .iotlb_capacity = 64 };
+	unsigned char *phys = phys_alloc(SZ_1M);
+	uint64_t pages[2][SIO_IOTLB_WAYS], set0 = 0, mask, s, i;
+	unsigned int n[2] = { 0, 0 }, w;
+	struct sio_iommu_stats st;
+	unsigned char *seen;
+	struct fx f;
+
+	fx_init_cfg(&f, &icfg, &vtd_cfg, false, 0, 0);
+	mask = f.dev->iotlb_set_mask;
+	assert_int_equal(mask, 64 / SIO_IOTLB_WAYS - 1);
+	seen = calloc(mask + 1, SIO_IOTLB_WAYS);
+	assert_non_null(seen);
+	for (s = 0; s <= mask; s++) {
+		struct sio_iotlb_entry *w0 = sio_iotlb_way(f.dev->iotlb_ent, mask, s, 0);
+
+		assert_int_equal((uintptr_t)w0 % 64, 0);
+		assert_ptr_equal(sio_iotlb_way(f.dev->iotlb_ent, mask, s, 1), w0 + 1);
+		for (w = 0; w < SIO_IOTLB_WAYS; w++) {
+			i = (uint64_t)(sio_iotlb_way(f.dev->iotlb_ent, mask, s, w) -
+				       f.dev->iotlb_ent);
+			assert_true(i < (mask + 1) * SIO_IOTLB_WAYS);
+			assert_false(seen[i]);
+			seen[i] = 1;
+		}
+	}
+	free(seen);
+
+	assert_int_equal(sio_domain_map(f.d, 0, pa_of(phys), SZ_1M, PROT_RW), 0);
+	for (i = 0; i < SZ_1M / SZ_4K && (n[0] < SIO_IOTLB_WAYS || n[1] < SIO_IOTLB_WAYS); i++) {
+		s = sio_iotlb_set_idx(mask, f.dev->rid_slot.hseed, i * SZ_4K | 12);
+		if (!n[0] && !n[1])
+			set0 = s;
+		if (s == set0 && n[0] < SIO_IOTLB_WAYS)
+			pages[0][n[0]++] = i * SZ_4K;
+		else if (s == ((set0 + 1) & mask) && n[1] < SIO_IOTLB_WAYS)
+			pages[1][n[1]++] = i * SZ_4K;
+	}
+	assert_int_equal(n[0], SIO_IOTLB_WAYS);
+	assert_int_equal(n[1], SIO_IOTLB_WAYS);
+	for (w = 0; w < SIO_IOTLB_WAYS; w++) {
+		assert_int_equal(xlate_pa(&f, pages[0][w], SIO_PT_R), pa_of(phys) + pages[0][w]);
+		assert_int_equal(xlate_pa(&f, pages[1][w], SIO_PT_R), pa_of(phys) + pages[1][w]);
+	}
+	assert_int_equal(sio_iommu_iotlb_count(f.iommu), 2 * SIO_IOTLB_WAYS);
+	sio_iommu_reset_stats(f.iommu);
+	for (w = 0; w < SIO_IOTLB_WAYS; w++) {
+		assert_int_equal(xlate_pa(&f, pages[0][w] + 8, SIO_PT_R),
+				 pa_of(phys) + pages[0][w] + 8);
+		assert_int_equal(xlate_pa(&f, pages[1][w] + 8, SIO_PT_R),
+				 pa_of(phys) + pages[1][w] + 8);
+	}
+	st = stats(f.iommu);
+	assert_int_equal(st.iotlb_hits, 2 * SIO_IOTLB_WAYS);
+	assert_int_equal(st.iotlb_misses, 0);
+	assert_int_equal(st.iotlb_evictions, 0);
 	fx_fini(&f);
 	free(phys);
 }
@@ -1401,6 +1472,7 @@ int main(void)
 		cmocka_unit_test(test_dirty_mock),
 		cmocka_unit_test(test_dirty_caps),
 		cmocka_unit_test(test_capacity_evict_way),
+		cmocka_unit_test(test_iotlb_sets_apart),
 		cmocka_unit_test(test_capacity_flush_all),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_prq),
