@@ -4,11 +4,11 @@
  *
  * Layout. nsets sets of SIO_IOTLB_WAYS 32-byte entries. A cache line holds
  * two entries: ways 0 and 1 of set s are line s of the table's first half,
- * ways 2 and 3 line s of its second half (sio_iotlb_way()). A hit, which is
- * almost always in way 0, so touches one line per set and the lines hits
- * touch are consecutive: with whole 128-byte sets only every other line
- * would be used, half the L1 sets, and a working set of a few hundred pages
- * already overflows some of them. An entry is keyed by
+ * ways 2 and 3 line s of its second half (sio_iotlb_way()). A hit is almost
+ * always in way 0, so the lines hits read are adjacent lines spread over
+ * every L1 set; with whole 128-byte sets they would be every other line,
+ * half the L1 sets, which a working set of a few hundred pages already
+ * overflows. An entry is keyed by
  *   tag  = domain serial << 21 | PASID tag (0: request without PASID, else
  *          PASID + 1)
  *   page = iova page base | size_lg2 (page bases are >= 2 KiB aligned)
