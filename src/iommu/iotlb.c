@@ -192,10 +192,10 @@ static void inv_range(struct sio_iotlb *t, const struct inv_req *rq)
 		uint64_t p;
 
 		for (p = iova >> s; p <= last >> s; p++) {
-			struct sio_iotlb_entry *set = sio_iotlb_set(t, hseed, (p << s) | s);
+			uint64_t set = sio_iotlb_set_idx(t->set_mask, hseed, (p << s) | s);
 
 			for (w = 0; w < SIO_IOTLB_WAYS; w++)
-				inv_entry(t, &set[w], &r);
+				inv_entry(t, sio_iotlb_way(t->ent, t->set_mask, set, w), &r);
 		}
 	}
 }
@@ -251,7 +251,7 @@ void sio_iotlb_fill(struct sio_iotlb *t, uint64_t g0, uint64_t tag, uint64_t hse
 		    uint64_t iova, unsigned int lg2, uint64_t pa_base, unsigned int vflags)
 {
 	uint64_t page = ((iova >> lg2) << lg2) | lg2, bit = 1ULL << lg2, old_tag, old_page;
-	struct sio_iotlb_entry *set, *e = NULL;
+	struct sio_iotlb_entry *set[SIO_IOTLB_WAYS], *e = NULL;
 	uint64_t set_idx;
 	unsigned int w;
 	uint32_t s;
@@ -269,20 +269,21 @@ void sio_iotlb_fill(struct sio_iotlb *t, uint64_t g0, uint64_t tag, uint64_t hse
 		sio_stat_inc(t->stat_idx, SIO_STAT_FULL_FLUSH);
 	}
 
-	set = sio_iotlb_set(t, hseed, page);
-	set_idx = (uint64_t)(set - t->ent) / SIO_IOTLB_WAYS;
+	set_idx = sio_iotlb_set_idx(t->set_mask, hseed, page);
+	for (w = 0; w < SIO_IOTLB_WAYS; w++)
+		set[w] = sio_iotlb_way(t->ent, t->set_mask, set_idx, w);
 	/* The entry of the same key, else a free one, else the set's round-robin victim. */
 	for (w = 0; w < SIO_IOTLB_WAYS && !e; w++)
-		if (__atomic_load_n(&set[w].tag, __ATOMIC_RELAXED) == tag &&
-		    __atomic_load_n(&set[w].page, __ATOMIC_RELAXED) == page)
-			e = &set[w];
+		if (__atomic_load_n(&set[w]->tag, __ATOMIC_RELAXED) == tag &&
+		    __atomic_load_n(&set[w]->page, __ATOMIC_RELAXED) == page)
+			e = set[w];
 	for (w = 0; w < SIO_IOTLB_WAYS && !e; w++)
-		if (!__atomic_load_n(&set[w].tag, __ATOMIC_RELAXED))
-			e = &set[w];
+		if (!__atomic_load_n(&set[w]->tag, __ATOMIC_RELAXED))
+			e = set[w];
 	if (!e) {
 		uint8_t v = __atomic_load_n(&t->victim[set_idx], __ATOMIC_RELAXED);
 
-		e = &set[v % SIO_IOTLB_WAYS];
+		e = set[v % SIO_IOTLB_WAYS];
 		__atomic_store_n(&t->victim[set_idx], (uint8_t)((v + 1) % SIO_IOTLB_WAYS),
 				 __ATOMIC_RELAXED);
 	}

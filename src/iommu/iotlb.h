@@ -2,8 +2,13 @@
 /*
  * The IOTLB: a set-associative cache of final (leaf) translations.
  *
- * Layout. nsets sets of SIO_IOTLB_WAYS 32-byte entries (a set is two cache
- * lines). An entry is keyed by
+ * Layout. nsets sets of SIO_IOTLB_WAYS 32-byte entries. A cache line holds
+ * two entries: ways 0 and 1 of set s are line s of the table's first half,
+ * ways 2 and 3 line s of its second half (sio_iotlb_way()). A hit is almost
+ * always in way 0, so the lines hits read are adjacent lines spread over
+ * every L1 set; with whole 128-byte sets they would be every other line,
+ * half the L1 sets, which a working set of a few hundred pages already
+ * overflows. An entry is keyed by
  *   tag  = domain serial << 21 | PASID tag (0: request without PASID, else
  *          PASID + 1)
  *   page = iova page base | size_lg2 (page bases are >= 2 KiB aligned)
@@ -59,7 +64,7 @@ struct sio_iotlb_entry {
 };
 
 struct sio_iotlb {
-	struct sio_iotlb_entry *ent;	/* nsets * SIO_IOTLB_WAYS, 64-byte aligned */
+	struct sio_iotlb_entry *ent;	/* nsets * SIO_IOTLB_WAYS, 64-byte aligned; see Layout */
 	uint8_t *victim;		/* per set: next round-robin victim way */
 	uint64_t set_mask;		/* nsets - 1 */
 	unsigned int capacity;		/* entries before a FLUSH_ALL flush */
@@ -91,19 +96,28 @@ static inline uint64_t sio_iotlb_tag(uint64_t serial, bool has_pasid, uint32_t p
 	return serial << SIO_IOTLB_PASID_BITS | (has_pasid ? (uint64_t)pasid + 1 : 0);
 }
 
+_Static_assert(SIO_IOTLB_WAYS == 4, "two lines of two entries per set");
+
+/* Index of the set of @page (bits 32 and up of the hash, masked). */
+static inline uint64_t sio_iotlb_set_idx(uint64_t set_mask, uint64_t hseed, uint64_t page)
+{
+	return (((page ^ hseed) * SIO_IOTLB_HASH_MUL) >> 32) & set_mask;
+}
+
+/* Way @w of set @set in the table @ent of set_mask + 1 sets (see Layout). */
+static inline struct sio_iotlb_entry *sio_iotlb_way(struct sio_iotlb_entry *ent,
+						   uint64_t set_mask, uint64_t set,
+						   unsigned int w)
+{
+	return &ent[(w >> 1) * 2 * (set_mask + 1) + set * 2 + (w & 1)];
+}
+
+/* Way 0 of the set of @page. */
 static inline struct sio_iotlb_entry *sio_iotlb_set_of(struct sio_iotlb_entry *ent,
 						      uint64_t set_mask, uint64_t hseed,
 						      uint64_t page)
 {
-	uint64_t h = (page ^ hseed) * SIO_IOTLB_HASH_MUL;
-
-	return &ent[((h >> 32) & set_mask) * SIO_IOTLB_WAYS];
-}
-
-static inline struct sio_iotlb_entry *sio_iotlb_set(const struct sio_iotlb *t, uint64_t hseed,
-						   uint64_t page)
-{
-	return sio_iotlb_set_of(t->ent, t->set_mask, hseed, page);
+	return sio_iotlb_way(ent, set_mask, sio_iotlb_set_idx(set_mask, hseed, page), 0);
 }
 
 /*
@@ -118,10 +132,11 @@ static inline bool sio_iotlb_lookup(struct sio_iotlb_entry *ent, uint64_t set_ma
 	for (; sizes; sizes >>= 8) {
 		unsigned int s = (unsigned int)(sizes & 0xff);
 		uint64_t page = ((iova >> s) << s) | s;
-		const struct sio_iotlb_entry *e = sio_iotlb_set_of(ent, set_mask, hseed, page);
+		uint64_t set = sio_iotlb_set_idx(set_mask, hseed, page);
 		unsigned int w;
 
-		for (w = 0; w < SIO_IOTLB_WAYS; w++, e++) {
+		for (w = 0; w < SIO_IOTLB_WAYS; w++) {
+			const struct sio_iotlb_entry *e = sio_iotlb_way(ent, set_mask, set, w);
 			uint32_t seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
 			uint64_t v;
 

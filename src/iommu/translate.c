@@ -370,11 +370,18 @@ hit(struct sio_iommu_dev *dev, uint64_t val, unsigned int lg2, uint64_t pmask, u
 
 _Static_assert(SIO_PT_PRIV << 1 == SIO_IOTLB_V_PRIVREQ, "privilege bit layout");
 
+/*
+ * @eseq was read before the entry's fields: they were one writer's if it
+ * was even and seq has not moved since. seq only ever counts up by one
+ * (own: even to odd, release: odd to odd + 1), so an odd @eseq is caught
+ * by comparing with @eseq & ~1, which the current seq can only equal after
+ * 2^32 - 1 more steps; the two-test form has the same blind spot (2^32).
+ */
 static inline __attribute__((always_inline)) bool
 entry_stable(const struct sio_iotlb_entry *e, uint32_t eseq)
 {
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	return !((__atomic_load_n(&e->seq, __ATOMIC_RELAXED) ^ eseq) | (eseq & 1));
+	return __atomic_load_n(&e->seq, __ATOMIC_RELAXED) == (eseq & ~1u);
 }
 
 /* Every way at every leaf size of the slot's domain: after way 0 of the smallest missed. */
@@ -433,7 +440,8 @@ translate_slot(struct sio_iommu_dev *dev, const struct sio_attach *slot, uint32_
 	val = __atomic_load_n(&e->val, __ATOMIC_RELAXED);
 	if (unlikely(!entry_stable(e, eseq)))
 		goto slow;
-	if (plain ? unlikely((val & (access | SIO_IOTLB_V_PRIVREQ)) != access)
+	/* The flags are in the low bits: 32-bit arithmetic is enough. */
+	if (plain ? unlikely(((unsigned int)val & (access | SIO_IOTLB_V_PRIVREQ)) != access)
 		  : unlikely((val & WANT_MASK(access)) != WANT(access)))
 		goto slow;
 	return hit(dev, val, (unsigned int)(pkey & SIO_IOTLB_LG2_MASK),

@@ -633,6 +633,74 @@ static void test_counters_exact(void **state)
 	free(phys);
 }
 
+/* The IOTLB entry of @iova cached for @dev's RID (the hit path's way 0 or another way). */
+static struct sio_iotlb_entry *rid_entry(struct sio_iommu_dev *dev, uint64_t iova)
+{
+	const struct sio_attach *slot = &dev->rid_slot;
+	uint64_t page = (iova | SIO_IOTLB_LG2_MASK) & slot->pkey;
+	uint64_t set = sio_iotlb_set_idx(dev->iotlb_set_mask, slot->hseed, page);
+	unsigned int w;
+
+	for (w = 0; w < SIO_IOTLB_WAYS; w++) {
+		struct sio_iotlb_entry *e = sio_iotlb_way(dev->iotlb_ent, dev->iotlb_set_mask,
+							  set, w);
+
+		if (e->tag == slot->tag && e->page == page)
+			return e;
+	}
+	return NULL;
+}
+
+/*
+ * An entry a writer owns (odd seq) is never a hit, whatever it holds: the
+ * request walks, and its fill (which would need the entry) is not cached.
+ * Once released (seq + 2) the same contents are served again.
+ */
+static void test_owned_entry_not_hit(void **state)
+{
+	unsigned char *p1 = phys_alloc(SZ_4K), *p2 = phys_alloc(SZ_4K);
+	const uint64_t iova = 0x23000;
+	struct sio_iotlb_entry *e;
+	struct sio_iommu_stats st;
+	uint64_t val;
+	uint32_t seq;
+	struct fx f;
+
+	fx_init(&f, &vtd_cfg, false);
+	assert_int_equal(sio_domain_map(f.d, iova, pa_of(p1), SZ_4K, PROT_RW), 0);
+	assert_int_equal(xlate_pa(&f, iova + 8, SIO_PT_R), pa_of(p1) + 8);
+	e = rid_entry(f.dev, iova);
+	assert_non_null(e);
+	seq = e->seq;
+	val = e->val;
+	assert_int_equal(seq & 1, 0);
+
+	/* Owned, half rewritten: not served, by the plain or the general path. */
+	e->seq = seq + 1;
+	e->val = pa_of(p2) | (val & SIO_IOTLB_V_MASK);
+	sio_iommu_reset_stats(f.iommu);
+	assert_int_equal(xlate_pa(&f, iova + 8, SIO_PT_R), pa_of(p1) + 8);
+	assert_int_equal(xlate_pa(&f, iova + 16, SIO_PT_R | SIO_PT_PRIV), pa_of(p1) + 16);
+	st = stats(f.iommu);
+	assert_int_equal(st.iotlb_hits, 0);
+	assert_int_equal(st.iotlb_misses, 2);
+	assert_int_equal(st.walks, 2);
+	assert_int_equal(st.iotlb_inserts, 0);
+	assert_int_equal(e->seq, seq + 1);
+
+	/* Released with those contents: served as they are (stale until invalidated). */
+	e->seq = seq + 2;
+	assert_int_equal(xlate_pa(&f, iova + 8, SIO_PT_R), pa_of(p2) + 8);
+	st = stats(f.iommu);
+	assert_int_equal(st.iotlb_hits, 1);
+	assert_int_equal(st.iotlb_misses, 2);
+	sio_iommu_invalidate(f.iommu, sio_domain_did(f.d), iova, SZ_4K);
+	assert_int_equal(xlate_pa(&f, iova + 8, SIO_PT_R), pa_of(p1) + 8);
+	fx_fini(&f);
+	free(p1);
+	free(p2);
+}
+
 /* An entry serves requests of the privilege it was filled for; the other walks. */
 static void test_priv_requests(void **state)
 {
@@ -905,6 +973,74 @@ static void test_capacity_evict_way(void **state)
 	st = stats(f.iommu);
 	assert_int_equal(st.iotlb_hits, 4);
 	assert_int_equal(st.iotlb_misses, 1);
+	fx_fini(&f);
+	free(phys);
+}
+
+/*
+ * Sets stay apart in the split layout (iotlb.h: ways 0-1 and 2-3 of a set in
+ * two lines): four pages of each of two neighbouring sets are all cached and
+ * all hit, and every way of every set is its own 32-byte entry, the first
+ * two in one cache line.
+ */
+static void test_iotlb_sets_apart(void **state)
+{
+	struct sio_iommu_cfg icfg = { .type = SIO_IOMMU_MOCK, .iotlb_capacity = 64 };
+	unsigned char *phys = phys_alloc(SZ_1M);
+	uint64_t pages[2][SIO_IOTLB_WAYS], set0 = 0, mask, s, i;
+	unsigned int n[2] = { 0, 0 }, w;
+	struct sio_iommu_stats st;
+	unsigned char *seen;
+	struct fx f;
+
+	fx_init_cfg(&f, &icfg, &vtd_cfg, false, 0, 0);
+	mask = f.dev->iotlb_set_mask;
+	assert_int_equal(mask, 64 / SIO_IOTLB_WAYS - 1);
+	seen = calloc(mask + 1, SIO_IOTLB_WAYS);
+	assert_non_null(seen);
+	for (s = 0; s <= mask; s++) {
+		struct sio_iotlb_entry *w0 = sio_iotlb_way(f.dev->iotlb_ent, mask, s, 0);
+
+		assert_int_equal((uintptr_t)w0 % 64, 0);
+		assert_ptr_equal(sio_iotlb_way(f.dev->iotlb_ent, mask, s, 1), w0 + 1);
+		for (w = 0; w < SIO_IOTLB_WAYS; w++) {
+			i = (uint64_t)(sio_iotlb_way(f.dev->iotlb_ent, mask, s, w) -
+				       f.dev->iotlb_ent);
+			assert_true(i < (mask + 1) * SIO_IOTLB_WAYS);
+			assert_false(seen[i]);
+			seen[i] = 1;
+		}
+	}
+	free(seen);
+
+	assert_int_equal(sio_domain_map(f.d, 0, pa_of(phys), SZ_1M, PROT_RW), 0);
+	for (i = 0; i < SZ_1M / SZ_4K && (n[0] < SIO_IOTLB_WAYS || n[1] < SIO_IOTLB_WAYS); i++) {
+		s = sio_iotlb_set_idx(mask, f.dev->rid_slot.hseed, i * SZ_4K | 12);
+		if (!n[0] && !n[1])
+			set0 = s;
+		if (s == set0 && n[0] < SIO_IOTLB_WAYS)
+			pages[0][n[0]++] = i * SZ_4K;
+		else if (s == ((set0 + 1) & mask) && n[1] < SIO_IOTLB_WAYS)
+			pages[1][n[1]++] = i * SZ_4K;
+	}
+	assert_int_equal(n[0], SIO_IOTLB_WAYS);
+	assert_int_equal(n[1], SIO_IOTLB_WAYS);
+	for (w = 0; w < SIO_IOTLB_WAYS; w++) {
+		assert_int_equal(xlate_pa(&f, pages[0][w], SIO_PT_R), pa_of(phys) + pages[0][w]);
+		assert_int_equal(xlate_pa(&f, pages[1][w], SIO_PT_R), pa_of(phys) + pages[1][w]);
+	}
+	assert_int_equal(sio_iommu_iotlb_count(f.iommu), 2 * SIO_IOTLB_WAYS);
+	sio_iommu_reset_stats(f.iommu);
+	for (w = 0; w < SIO_IOTLB_WAYS; w++) {
+		assert_int_equal(xlate_pa(&f, pages[0][w] + 8, SIO_PT_R),
+				 pa_of(phys) + pages[0][w] + 8);
+		assert_int_equal(xlate_pa(&f, pages[1][w] + 8, SIO_PT_R),
+				 pa_of(phys) + pages[1][w] + 8);
+	}
+	st = stats(f.iommu);
+	assert_int_equal(st.iotlb_hits, 2 * SIO_IOTLB_WAYS);
+	assert_int_equal(st.iotlb_misses, 0);
+	assert_int_equal(st.iotlb_evictions, 0);
 	fx_fini(&f);
 	free(phys);
 }
@@ -1327,6 +1463,7 @@ int main(void)
 		cmocka_unit_test(test_unmap_invalidates),
 		cmocka_unit_test(test_faults_never_cached),
 		cmocka_unit_test(test_counters_exact),
+		cmocka_unit_test(test_owned_entry_not_hit),
 		cmocka_unit_test(test_priv_requests),
 		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_did_reuse),
@@ -1335,6 +1472,7 @@ int main(void)
 		cmocka_unit_test(test_dirty_mock),
 		cmocka_unit_test(test_dirty_caps),
 		cmocka_unit_test(test_capacity_evict_way),
+		cmocka_unit_test(test_iotlb_sets_apart),
 		cmocka_unit_test(test_capacity_flush_all),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_prq),
