@@ -110,6 +110,19 @@ static void insp_unmap(struct insp *in)
 	munmap(in->base, in->size);
 }
 
+/* A ring pair with @nrec/@nresp slots, inspected through @in, and a consumer view *@v. */
+static struct sio_fault_ring *ring_with_view(unsigned int nrec, unsigned int nresp,
+					     struct insp *in, struct sio_fault_ring_view **v)
+{
+	struct sio_fault_ring *ring = sio_fault_ring_create(nrec, nresp);
+
+	assert_non_null(ring);
+	insp_map(in, ring);
+	*v = sio_fault_ring_map(sio_fault_ring_fd(ring));
+	assert_non_null(*v);
+	return ring;
+}
+
 static bool all_zero(const uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
@@ -363,10 +376,7 @@ static void test_full_ring_overflow(void **state)
 	struct sio_fault_ring *ring;
 	struct insp in;
 
-	ring = sio_fault_ring_create(8, 8);
-	assert_non_null(ring);
-	insp_map(&in, ring);
-	v = sio_fault_ring_map(sio_fault_ring_fd(ring));
+	ring = ring_with_view(8, 8, &in, &v);
 	for (int i = 0; i < 9; i++)
 		recs[i] = make_rec(100 + i);
 	assert_int_equal(sio_fault_ring_push(ring, recs, 0), -1);
@@ -435,11 +445,7 @@ static void run_garbage_model(uint32_t nb, unsigned int steps, unsigned int *dis
 	int rc;
 
 	slot_seq = calloc(nb, sizeof(*slot_seq));
-	ring = sio_fault_ring_create(nb, 8);
-	assert_non_null(ring);
-	insp_map(&in, ring);
-	v = sio_fault_ring_map(sio_fault_ring_fd(ring));
-	assert_non_null(v);
+	ring = ring_with_view(nb, 8, &in, &v);
 	for (unsigned int s = 0; s < steps; s++) {
 		uint32_t k, t, g;
 
@@ -526,11 +532,7 @@ static void run_garbage_model(uint32_t nb, unsigned int steps, unsigned int *dis
 			sio_fault_ring_unmap(v);
 			insp_unmap(&in);
 			sio_fault_ring_destroy(ring);
-			ring = sio_fault_ring_create(nb, 8);
-			assert_non_null(ring);
-			insp_map(&in, ring);
-			v = sio_fault_ring_map(sio_fault_ring_fd(ring));
-			assert_non_null(v);
+			ring = ring_with_view(nb, 8, &in, &v);
 			head = seen = vtail = 0;
 			overflows = 0;
 			disabled = false;
@@ -658,11 +660,7 @@ static void test_record_seq_words(void **state)
 	struct sio_fault_ring *ring;
 	struct insp in;
 
-	ring = sio_fault_ring_create(4, 4);
-	assert_non_null(ring);
-	insp_map(&in, ring);
-	v = sio_fault_ring_map(sio_fault_ring_fd(ring));
-	assert_non_null(v);
+	ring = ring_with_view(4, 4, &in, &v);
 	for (uint32_t i = 0; i < 4; i++)
 		recs[i] = make_rec(i);
 	assert_int_equal(sio_fault_ring_push(ring, recs, 3), 3);
@@ -1008,10 +1006,7 @@ static void test_response_ring_rules(void **state)
 	struct sio_fault_ring *ring;
 	struct insp in;
 
-	ring = sio_fault_ring_create(4, 4);
-	assert_non_null(ring);
-	insp_map(&in, ring);
-	v = sio_fault_ring_map(sio_fault_ring_fd(ring));
+	ring = ring_with_view(4, 4, &in, &v);
 	for (int i = 0; i < 8; i++)
 		resp[i] = (struct iommu_hwpt_page_response){ .cookie = 10 + i, .code = 0 };
 	resp[1].code = 2;	/* not a response code */
@@ -1088,11 +1083,7 @@ static void test_response_seq_words(void **state)
 	struct sio_fault_ring *ring;
 	struct insp in;
 
-	ring = sio_fault_ring_create(4, 4);
-	assert_non_null(ring);
-	insp_map(&in, ring);
-	v = sio_fault_ring_map(sio_fault_ring_fd(ring));
-	assert_non_null(v);
+	ring = ring_with_view(4, 4, &in, &v);
 	/* Valid responses (cookie 100 + slot, code 0) whose seq words are wrong. */
 	for (uint32_t i = 0; i < 4; i++)
 		in.resp[i].resp = 100 + i;
@@ -1268,10 +1259,7 @@ static void test_response_single_fetch(void **state)
 	struct insp in;
 	pthread_t th;
 
-	ring = sio_fault_ring_create(1, 1);
-	assert_non_null(ring);
-	insp_map(&in, ring);
-	v = sio_fault_ring_map(sio_fault_ring_fd(ring));
+	ring = ring_with_view(1, 1, &in, &v);
 	f.slot = &in.resp[0].resp;
 	memcpy(&f.good, &good, 8);
 	memcpy(&f.bad, &bad, 8);
