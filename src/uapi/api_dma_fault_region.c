@@ -201,15 +201,16 @@ SIO_EXPORT int sio_dma_fault_region_info(struct sio_dma_fault_regions *r, unsign
 	return ret_errno(sio_copy_to_user((uintptr_t)info, &out, sizeof(out)));
 }
 
-SIO_EXPORT ssize_t sio_dma_fault_region_pread(struct sio_dma_fault_regions *r, unsigned int which,
-					      void *buf, size_t count, uint64_t pos)
+/* pread/pwrite of @which region: the errno conventions over sio_dfr_rw(). */
+static ssize_t region_rw(struct sio_dma_fault_regions *r, unsigned int which, uint64_t ubuf,
+			 size_t count, uint64_t pos, bool write)
 {
 	enum sio_dfr_which w;
 	ssize_t rc;
 
 	rc = regions_foreign(r) ? -EXDEV : region_which(which, &w);
 	if (!rc)
-		rc = sio_dfr_rw(r->dfr, w, pos, (uintptr_t)buf, count, false);
+		rc = sio_dfr_rw(r->dfr, w, pos, ubuf, count, write);
 	if (rc < 0) {
 		errno = (int)-rc;
 		return -1;
@@ -217,21 +218,17 @@ SIO_EXPORT ssize_t sio_dma_fault_region_pread(struct sio_dma_fault_regions *r, u
 	return rc;
 }
 
+SIO_EXPORT ssize_t sio_dma_fault_region_pread(struct sio_dma_fault_regions *r, unsigned int which,
+					      void *buf, size_t count, uint64_t pos)
+{
+	return region_rw(r, which, (uintptr_t)buf, count, pos, false);
+}
+
 SIO_EXPORT ssize_t sio_dma_fault_region_pwrite(struct sio_dma_fault_regions *r,
 					       unsigned int which, const void *buf, size_t count,
 					       uint64_t pos)
 {
-	enum sio_dfr_which w;
-	ssize_t rc;
-
-	rc = regions_foreign(r) ? -EXDEV : region_which(which, &w);
-	if (!rc)
-		rc = sio_dfr_rw(r->dfr, w, pos, (uintptr_t)buf, count, true);
-	if (rc < 0) {
-		errno = (int)-rc;
-		return -1;
-	}
-	return rc;
+	return region_rw(r, which, (uintptr_t)buf, count, pos, true);
 }
 
 SIO_EXPORT void *sio_dma_fault_region_mmap(struct sio_dma_fault_regions *r, unsigned int which,
